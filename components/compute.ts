@@ -1,0 +1,101 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { StackConfig, nodesWithRole } from "./config";
+import { osRelease } from "./helm";
+import { labelNodes, layersBefore } from "./layer";
+import { password } from "./secrets";
+import { CephClient, Shared, cinderValues, heatValues, libvirtValues, novaValues, placementValues } from "./values";
+
+export const COMPUTE_NODE_LABEL = "openstack-compute-node";
+
+export interface ComputeArgs {
+    readonly config: StackConfig;
+    readonly namespace: pulumi.Input<string>;
+    readonly shared: Shared & { readonly metadataSecret: pulumi.Input<string> };
+}
+
+/**
+ * Compute layer: compute-node labels, Placement, Libvirt, Nova, and (optional) Cinder, whose
+ * volumes libvirt attaches with the same Ceph user and libvirt secret UUID, and Heat.
+ * No release here waits for another's readiness: libvirt and nova-compute wait for neutron's
+ * OVS agent, and neutron's agents wait for nova-api.
+ */
+export class Compute extends pulumi.ComponentResource {
+    public readonly cephClient: { user: string; secretUuid: pulumi.Output<string> };
+    public readonly releases: Partial<Record<"placement" | "libvirt" | "nova" | "cinder" | "heat", k8s.helm.v3.Release>>;
+
+    constructor(name: string, args: ComputeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("openstack-helm-pulumi:components:Compute", name, {}, opts);
+        const cfg = args.config;
+        const s = args.shared;
+        const before = layersBefore(opts);
+        const labels = labelNodes(name, COMPUTE_NODE_LABEL, nodesWithRole(cfg, "compute"), this);
+
+        // One Ceph client for libvirt, nova and cinder: the user and the libvirt secret UUID.
+        const secretUuid = new random.RandomUuid(`${name}-libvirt-ceph-secret-uuid`, {}, { parent: this }).result;
+        const ceph: CephClient = { user: cfg.compute.cephUser, secretUuid };
+        this.cephClient = { user: ceph.user, secretUuid };
+
+        const placement = osRelease(cfg, args.namespace, {
+            chart: "placement",
+            wait: "hooks",
+            values: placementValues(s, {
+                db: password(`${name}-placement-db-password`, this),
+                keystone: password(`${name}-placement-keystone-password`, this),
+                novaApiDb: password(`${name}-placement-nova-api-db-password`, this),
+            }),
+        }, { parent: this, dependsOn: before });
+
+        // libvirt and nova-compute are DaemonSets on the compute label.
+        const onComputeNodes = { parent: this, dependsOn: [...before, ...labels] };
+        const libvirt = osRelease(cfg, args.namespace, { chart: "libvirt", wait: "hooks", values: libvirtValues(s, ceph) }, onComputeNodes);
+        const nova = osRelease(cfg, args.namespace, {
+            chart: "nova",
+            wait: "hooks",
+            values: novaValues(cfg, s, {
+                db: password(`${name}-nova-db-password`, this),
+                messaging: password(`${name}-nova-rabbitmq-password`, this),
+                keystone: password(`${name}-nova-keystone-password`, this),
+                neutron: password(`${name}-nova-neutron-keystone-password`, this),
+                placement: password(`${name}-nova-placement-keystone-password`, this),
+                cinder: password(`${name}-nova-cinder-keystone-password`, this),
+                service: password(`${name}-nova-service-keystone-password`, this),
+                ironic: password(`${name}-nova-ironic-keystone-password`, this),
+                metadataSecret: s.metadataSecret,
+            }, ceph),
+        }, onComputeNodes);
+        this.releases = { placement, libvirt, nova };
+
+        if (cfg.optional.cinder) {
+            this.releases.cinder = osRelease(cfg, args.namespace, {
+                chart: "cinder",
+                wait: "hooks",
+                values: cinderValues(cfg, s, {
+                    db: password(`${name}-cinder-db-password`, this),
+                    messaging: password(`${name}-cinder-rabbitmq-password`, this),
+                    keystone: password(`${name}-cinder-keystone-password`, this),
+                    nova: password(`${name}-cinder-nova-keystone-password`, this),
+                    service: password(`${name}-cinder-service-keystone-password`, this),
+                    glance: password(`${name}-cinder-glance-keystone-password`, this),
+                    swift: password(`${name}-cinder-swift-keystone-password`, this),
+                }, ceph),
+            }, { parent: this, dependsOn: before });
+        }
+        if (cfg.optional.heat) {
+            this.releases.heat = osRelease(cfg, args.namespace, {
+                chart: "heat",
+                wait: "hooks",
+                values: heatValues(cfg, s, {
+                    db: password(`${name}-heat-db-password`, this),
+                    messaging: password(`${name}-heat-rabbitmq-password`, this),
+                    keystone: password(`${name}-heat-keystone-password`, this),
+                    trustee: password(`${name}-heat-trustee-password`, this),
+                    stackUser: password(`${name}-heat-stack-user-password`, this),
+                }),
+            }, { parent: this, dependsOn: before });
+        }
+
+        this.registerOutputs({ cephClientUser: ceph.user, cephClientSecretUuid: secretUuid });
+    }
+}

@@ -1,0 +1,90 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ChartName, StackConfig } from "./config";
+
+/** A values tree whose leaves may be Outputs (credentials). */
+export type Values = { [key: string]: ValueLeaf };
+type ValueLeaf = pulumi.Input<string | number | boolean | null> | ValueLeaf[] | Values;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v) && !pulumi.Output.isInstance(v);
+}
+
+/** Deep merge: maps merge key by key, anything else in `override` replaces `base`. */
+export function deepMerge<T extends Record<string, unknown>>(base: T, override: Record<string, unknown> | undefined): T {
+    if (!override) return base;
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(override)) {
+        const b = out[k];
+        out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
+    }
+    return out as T;
+}
+
+/** Every leaf path of a values tree, dotted (`volume.class_name`). */
+export function valuePaths(values: Record<string, unknown>, prefix = ""): string[] {
+    const paths: string[] = [];
+    for (const [k, v] of Object.entries(values)) {
+        const p = prefix ? `${prefix}.${k}` : k;
+        if (isPlainObject(v) && Object.keys(v).length > 0) paths.push(...valuePaths(v, p));
+        else paths.push(p);
+    }
+    return paths;
+}
+
+/**
+ * How Helm should treat a release:
+ * - "ready": Helm waits for the chart's workloads and Jobs (charts with no post-install hook that
+ *   its own pods wait for: mariadb, rabbitmq, memcached, openvswitch).
+ * - "hooks": Helm runs and waits for the post-install hook Jobs but not for readiness. The
+ *   OpenStack service charts do their work in those hooks and their pods wait for them, while
+ *   Helm's --wait runs before the hooks: waiting would deadlock. libvirt/nova/neutron pods also
+ *   wait for each other, so none of them may gate another on readiness.
+ */
+export type WaitMode = "ready" | "hooks";
+
+export interface ReleaseArgs {
+    readonly chart: ChartName;
+    readonly values: Values;
+    readonly wait: WaitMode;
+    readonly timeoutSeconds?: number;
+}
+
+/** The chart reference (repository + pinned version, or a local checkout). */
+export function chartRef(cfg: StackConfig, chart: ChartName): Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "repositoryOpts" | "dependencyUpdate"> {
+    const src = cfg.charts.source;
+    if (src.kind === "local") {
+        // The seed's way: a checkout whose charts reach helm-toolkit as file://../helm-toolkit;
+        // dependencyUpdate does `helm dependency build` when charts/ lacks it.
+        return { chart: `${src.path}/${chart}`, dependencyUpdate: true };
+    }
+    return { chart, version: cfg.charts.versions[chart], repositoryOpts: { repo: src.repository } };
+}
+
+/** One openstack-helm release, named after its chart, in the OpenStack namespace. */
+export function osRelease(
+    cfg: StackConfig,
+    namespace: pulumi.Input<string>,
+    args: ReleaseArgs,
+    opts: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release {
+    const merged = deepMerge(args.values as Record<string, unknown>, cfg.charts.values[args.chart]);
+    return new k8s.helm.v3.Release(
+        args.chart,
+        {
+            name: args.chart,
+            namespace,
+            ...chartRef(cfg, args.chart),
+            // pulumi.output() of a tree holding secrets is itself secret: the whole values blob
+            // is stored encrypted and shown as [secret].
+            values: pulumi.output(merged),
+            skipAwait: args.wait === "hooks",
+            waitForJobs: args.wait === "ready",
+            timeout: args.timeoutSeconds ?? cfg.charts.timeoutSeconds,
+            // Hooks must run (they create databases, users and endpoints).
+            disableWebhooks: false,
+            maxHistory: 10,
+        },
+        opts,
+    );
+}

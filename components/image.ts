@@ -1,0 +1,62 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CephCommandContext, CephUserSpec, cephPool, cephUser } from "./ceph";
+import { StackConfig } from "./config";
+import { osRelease } from "./helm";
+import { layersBefore } from "./layer";
+import { password } from "./secrets";
+import { Shared, glanceValues } from "./values";
+
+/** Glance's pool and Ceph user: the chart's defaults, with the seed's caps. */
+export const GLANCE_POOL = "glance.images";
+export const GLANCE_CEPH_USER: CephUserSpec = {
+    name: "glance",
+    caps: { mon: "allow r", osd: "allow class-read object_prefix rbd_children, allow rwx pool=glance.images", mgr: undefined },
+};
+
+export interface ImageArgs {
+    readonly config: StackConfig;
+    readonly namespace: pulumi.Input<string>;
+    readonly shared: Shared;
+    readonly ceph: CephCommandContext;
+}
+
+/**
+ * Image layer: Glance on RBD. The pool and user are made here, before the chart; the chart's
+ * storage-init then finds them and writes Secret images-rbd-keyring itself (as kubernetes.io/rbd:
+ * pre-creating it as Opaque would break that Job, so this layer does not).
+ */
+export class Image extends pulumi.ComponentResource {
+    public readonly poolName: pulumi.Output<string>;
+    /** client.glance's key, read back from Ceph (secret). */
+    public readonly cephUserKey: pulumi.Output<string>;
+    public readonly releases: Record<"glance", k8s.helm.v3.Release>;
+
+    constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("openstack-helm-pulumi:components:Image", name, {}, opts);
+        const cfg = args.config;
+        const parent = { parent: this };
+
+        const pool = cephPool(`${name}-pool-glance-images`, args.ceph, {
+            name: GLANCE_POOL, pgs: cfg.storage.poolPgs, size: cfg.storage.replication, purge: cfg.storage.purgeOnDestroy,
+        }, parent);
+        // The user's caps name the pool: create it after the pool exists.
+        const user = cephUser(`${name}-ceph-user-glance`, args.ceph, GLANCE_CEPH_USER, { parent: this, dependsOn: [pool] });
+        this.poolName = pool.stdout.apply((s) => s.trim());
+        this.cephUserKey = user.stdout.apply((s) => s.trim());
+
+        const glance = osRelease(cfg, args.namespace, {
+            chart: "glance",
+            wait: "hooks",
+            values: glanceValues(cfg, args.shared, {
+                db: password(`${name}-glance-db-password`, this),
+                messaging: password(`${name}-glance-rabbitmq-password`, this),
+                keystone: password(`${name}-glance-keystone-password`, this),
+                objectStore: password(`${name}-glance-object-store-password`, this),
+            }, { pool: GLANCE_POOL, user: GLANCE_CEPH_USER.name }),
+        }, { parent: this, dependsOn: [...layersBefore(opts), pool, user] });
+        this.releases = { glance };
+
+        this.registerOutputs({ poolName: this.poolName, cephUserKey: this.cephUserKey });
+    }
+}

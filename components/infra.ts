@@ -1,0 +1,79 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig, nodesWithRole } from "./config";
+import { osRelease } from "./helm";
+import { labelNodes, layersBefore } from "./layer";
+import { password } from "./secrets";
+import { Shared, mariadbValues, memcachedValues, rabbitmqValues } from "./values";
+
+export const CONTROL_PLANE_LABEL = "openstack-control-plane";
+
+export interface InfraArgs {
+    readonly config: StackConfig;
+    readonly namespace: pulumi.Input<string>;
+    /** The StorageClass the MariaDB and RabbitMQ volumes use. */
+    readonly storageClassName: pulumi.Input<string>;
+}
+
+/** Credentials generated here and shared by every chart that has the key. */
+export type InfraShared = Shared & {
+    /** Nova and Neutron's metadata proxy secret. */
+    readonly metadataSecret: pulumi.Output<string>;
+};
+
+/**
+ * Infra layer: control-plane node labels, MariaDB, RabbitMQ, Memcached, and the credentials
+ * every chart shares (DB root, RabbitMQ admin, Keystone admin, memcache key, metadata secret).
+ */
+export class Infra extends pulumi.ComponentResource {
+    public readonly shared: InfraShared;
+    public readonly releases: Record<"mariadb" | "rabbitmq" | "memcached", k8s.helm.v3.Release>;
+
+    constructor(name: string, args: InfraArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("openstack-helm-pulumi:components:Infra", name, {}, opts);
+        const cfg = args.config;
+        const labels = labelNodes(name, CONTROL_PLANE_LABEL, nodesWithRole(cfg, "control"), this);
+
+        this.shared = {
+            dbRoot: password(`${name}-db-root-password`, this),
+            rabbitmqAdminUser: "rabbitmq",
+            rabbitmqAdmin: password(`${name}-rabbitmq-admin-password`, this),
+            keystoneAdmin: password(`${name}-keystone-admin-password`, this),
+            memcacheKey: password(`${name}-memcache-secret-key`, this, 64),
+            testUser: password(`${name}-test-user-password`, this),
+            registry: password(`${name}-registry-password`, this),
+            metadataSecret: password(`${name}-metadata-proxy-secret`, this),
+        };
+
+        // Pods select control-plane nodes: label them first.
+        const releaseOpts = { parent: this, dependsOn: [...layersBefore(opts), ...labels] };
+        const mariadb = osRelease(cfg, args.namespace, {
+            chart: "mariadb",
+            wait: "ready",
+            values: mariadbValues(cfg, args.storageClassName, this.shared, {
+                sst: password(`${name}-mariadb-sst-password`, this),
+                audit: password(`${name}-mariadb-audit-password`, this),
+                exporter: password(`${name}-mariadb-exporter-password`, this),
+                backupUser: password(`${name}-mariadb-backup-user-password`, this),
+            }),
+        }, releaseOpts);
+        const rabbitmq = osRelease(cfg, args.namespace, {
+            chart: "rabbitmq",
+            wait: "ready",
+            // Its cluster-wait hook can take ~15 minutes on a slow cluster.
+            timeoutSeconds: cfg.charts.rabbitmqTimeoutSeconds,
+            values: rabbitmqValues(cfg, args.storageClassName, this.shared, {
+                erlangCookie: password(`${name}-rabbitmq-erlang-cookie`, this),
+                guest: password(`${name}-rabbitmq-guest-password`, this),
+            }),
+        }, releaseOpts);
+        const memcached = osRelease(cfg, args.namespace, {
+            chart: "memcached",
+            wait: "ready",
+            values: memcachedValues(cfg, this.shared),
+        }, releaseOpts);
+        this.releases = { mariadb, rabbitmq, memcached };
+
+        this.registerOutputs({ releases: Object.keys(this.releases) });
+    }
+}

@@ -1,0 +1,56 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig, nodesWithRole, openvswitchNodes } from "./config";
+import { osRelease } from "./helm";
+import { labelNodes, layersBefore } from "./layer";
+import { password } from "./secrets";
+import { Shared, neutronValues, openvswitchValues } from "./values";
+
+export const OPENVSWITCH_LABEL = "openvswitch";
+
+export interface NetworkArgs {
+    readonly config: StackConfig;
+    readonly namespace: pulumi.Input<string>;
+    readonly shared: Shared & { readonly metadataSecret: pulumi.Input<string> };
+}
+
+/**
+ * Network layer: `openvswitch` labels on every compute node and every node that runs the
+ * neutron agents (the control nodes), OpenvSwitch (waited for: nothing it runs waits on
+ * anything else), then Neutron without a readiness wait (its agents wait for nova-api).
+ */
+export class Network extends pulumi.ComponentResource {
+    public readonly releases: Record<"openvswitch" | "neutron", k8s.helm.v3.Release>;
+
+    constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("openstack-helm-pulumi:components:Network", name, {}, opts);
+        const cfg = args.config;
+        const labels = labelNodes(name, OPENVSWITCH_LABEL, openvswitchNodes(cfg), this);
+        const before = layersBefore(opts);
+
+        const openvswitch = osRelease(cfg, args.namespace, {
+            chart: "openvswitch",
+            wait: "ready",
+            values: openvswitchValues(args.shared),
+        }, { parent: this, dependsOn: [...before, ...labels] });
+
+        const neutron = osRelease(cfg, args.namespace, {
+            chart: "neutron",
+            wait: "hooks",
+            values: neutronValues(cfg, args.shared, {
+                db: password(`${name}-neutron-db-password`, this),
+                messaging: password(`${name}-neutron-rabbitmq-password`, this),
+                keystone: password(`${name}-neutron-keystone-password`, this),
+                nova: password(`${name}-neutron-nova-keystone-password`, this),
+                placement: password(`${name}-neutron-placement-keystone-password`, this),
+                designate: password(`${name}-neutron-designate-keystone-password`, this),
+                ironic: password(`${name}-neutron-ironic-keystone-password`, this),
+                metadataSecret: args.shared.metadataSecret,
+            }, nodesWithRole(cfg, "control").length),
+            // The OVS agent waits for an openvswitch pod on its node: upstream's order.
+        }, { parent: this, dependsOn: [...before, ...labels, openvswitch] });
+        this.releases = { openvswitch, neutron };
+
+        this.registerOutputs({ releases: Object.keys(this.releases) });
+    }
+}

@@ -1,0 +1,61 @@
+// Composition root: load the config once, make the Kubernetes provider, create the layers in
+// install order and export what an operator needs. No logic lives here.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CephCommandContext } from "./components/ceph";
+import { Compute } from "./components/compute";
+import { loadConfig } from "./components/config";
+import { DnsRbac } from "./components/dnsRbac";
+import { Identity } from "./components/identity";
+import { Image } from "./components/image";
+import { Infra } from "./components/infra";
+import { Network } from "./components/network";
+import { Readiness } from "./components/readiness";
+import { Storage } from "./components/storage";
+
+const config = loadConfig(new pulumi.Config());
+
+const kubernetes = new k8s.Provider("kubernetes", {
+    kubeconfig: config.kubeconfig,
+    context: config.kubeContext,
+});
+const providers = [kubernetes];
+
+// Local commands (the Ceph toolbox, kubectl) must reach the same cluster as the provider.
+const environment: Record<string, string> = config.kubeconfig ? { KUBECONFIG: config.kubeconfig } : {};
+const ceph: CephCommandContext = { toolbox: config.storage.cephToolbox, environment };
+const kubectl = config.kubeContext ? `kubectl --context '${config.kubeContext}'` : "kubectl";
+
+// The install order, as a DAG of layers (each edge one dependsOn):
+//   storage, dnsRbac -> infra -> identity -> image | compute | network -> readiness
+const storage = new Storage("storage", { config, ceph }, { providers });
+const dnsRbac = new DnsRbac("dns-rbac", { config }, { providers });
+const infra = new Infra("infra", {
+    config, namespace: storage.namespace, storageClassName: storage.storageClassName,
+}, { providers, dependsOn: [storage, dnsRbac] });
+const identity = new Identity("identity", {
+    config, namespace: storage.namespace, shared: infra.shared,
+}, { providers, dependsOn: [infra] });
+const image = new Image("image", { config, namespace: storage.namespace, shared: infra.shared, ceph }, { providers, dependsOn: [identity] });
+const compute = new Compute("compute", { config, namespace: storage.namespace, shared: infra.shared }, { providers, dependsOn: [identity] });
+const network = new Network("network", { config, namespace: storage.namespace, shared: infra.shared }, { providers, dependsOn: [identity] });
+
+const releaseByChart = Object.entries({
+    ...infra.releases, ...identity.releases, ...image.releases, ...compute.releases, ...network.releases,
+}).filter((e): e is [string, k8s.helm.v3.Release] => e[1] !== undefined);
+const releases = releaseByChart.map(([, r]) => r);
+const readiness = new Readiness("readiness", {
+    namespace: storage.namespace, releases, timeoutSeconds: config.readinessTimeoutSeconds, kubectl, environment,
+}, { providers, dependsOn: [image, compute, network] });
+
+export const namespace = storage.namespace;
+export const keystonePublicUrl = identity.publicUrl;
+export const keystoneInternalUrl = identity.internalUrl;
+export const adminOpenrc = identity.adminOpenrc;
+export const cephFsid = storage.fsid;
+export const cephMonHost = storage.monHost;
+/** Each release's chart and version, as Helm recorded them. */
+export const chartReleases = pulumi.output(
+    Object.fromEntries(releaseByChart.map(([chart, r]) => [chart, { chart: r.status.chart, version: r.status.version }])),
+);
+export const readinessSummary = readiness.summary;

@@ -1,0 +1,64 @@
+// Runs the whole program (index.ts) under mocks with a given stack config and returns what it
+// registered, for the program tests.
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { Registered, installMocks, promiseOf, registered } from "./mocks";
+
+export const ROOT = path.resolve(__dirname, "../..");
+
+/** Pulumi.dev.yaml's config, without the project prefix. */
+export function devStackConfig(): Record<string, unknown> {
+    const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+    return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(/^openstack-helm-pulumi:/, ""), v]));
+}
+
+/** Pulumi.yaml's schema defaults, as the CLI would put them into the stack config. */
+export function schemaDefaults(): Record<string, unknown> {
+    const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+    return Object.fromEntries(Object.entries(doc.config).filter(([, v]) => v.default !== undefined).map(([k, v]) => [k, v.default]));
+}
+
+export interface ProgramRun {
+    readonly resources: Registered[];
+    readonly outputs: Record<string, any>;
+    readonly secretOutputs: Set<string>;
+}
+
+export async function runProgram(config: Record<string, unknown>): Promise<ProgramRun> {
+    await installMocks({ ...schemaDefaults(), ...config });
+    const program = await import("../../index");
+    const outputs: Record<string, any> = {};
+    const secretOutputs = new Set<string>();
+    for (const [k, v] of Object.entries(program)) {
+        outputs[k] = await promiseOf(v as any);
+        if (await (v as any).isSecret) secretOutputs.add(k);
+    }
+    // Let registrations still in flight land.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    return { resources: [...registered], outputs, secretOutputs };
+}
+
+export const byType = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === type);
+export const release = (run: ProgramRun, chart: string) => {
+    const r = run.resources.find((x) => x.type === "kubernetes:helm.sh/v3:Release" && x.inputs.name === chart);
+    if (!r) throw new Error(`no release ${chart}`);
+    return r;
+};
+export const named = (run: ProgramRun, name: string) => {
+    const r = run.resources.find((x) => x.name === name);
+    if (!r) throw new Error(`no resource named ${name}`);
+    return r;
+};
+
+/** Walks every string leaf of a value. */
+export function stringLeaves(v: unknown, at = ""): [string, string][] {
+    if (typeof v === "string") return [[at, v]];
+    if (Array.isArray(v)) return v.flatMap((x, i) => stringLeaves(x, `${at}[${i}]`));
+    if (typeof v === "object" && v !== null) return Object.entries(v).flatMap(([k, x]) => stringLeaves(x, at ? `${at}.${k}` : k));
+    return [];
+}
+
+export function get(obj: any, dotted: string): any {
+    return dotted.split(".").reduce((o, k) => (o === undefined || o === null ? undefined : o[k]), obj);
+}

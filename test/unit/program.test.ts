@@ -1,0 +1,351 @@
+// The whole program under mocks with the dev stack (the seed's cluster): layer DAG, parenting,
+// secrets, the Ceph plumbing, the refresher, labels and the values the charts get.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { valuePaths } from "../../components/helm";
+import { credentialPaths, unknownPaths } from "./chart-paths";
+import { FAKE_ADMIN_KEY, FAKE_FSID, FAKE_GLANCE_KEY } from "./mocks";
+import { ProgramRun, byType, devStackConfig, get, named, release, runProgram, stringLeaves } from "./program-fixture";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const COMPONENT_TYPES = ["Storage", "DnsRbac", "Infra", "Identity", "Image", "Compute", "Network", "Readiness"].map(
+    (t) => `openstack-helm-pulumi:components:${t}`,
+);
+const DEV_CHARTS = ["mariadb", "rabbitmq", "memcached", "keystone", "glance", "placement", "libvirt", "nova", "openvswitch", "neutron"];
+
+let run: ProgramRun;
+before(async () => {
+    run = await runProgram(devStackConfig());
+});
+
+const urnOf = (name: string) => named(run, name).urn;
+const releaseUrn = (chart: string) => release(run, chart).urn;
+const dependsOn = (dependent: { dependencies: string[] }, urn: string) => dependent.dependencies.includes(urn);
+
+describe("install order (the layer DAG)", () => {
+    it("installs exactly the default charts", () => {
+        assert.deepEqual(byType(run, RELEASE).map((r) => r.inputs.name).sort(), [...DEV_CHARTS].sort());
+    });
+
+    it("storage and DNS RBAC -> infra", () => {
+        for (const chart of ["mariadb", "rabbitmq", "memcached"]) {
+            const r = release(run, chart);
+            assert.ok(dependsOn(r, urnOf("storage-storageclass")), `${chart} waits for the StorageClass`);
+            assert.ok(dependsOn(r, urnOf("storage-pool-replicapool")), `${chart} waits for the pool behind it`);
+            assert.ok(dependsOn(r, urnOf("storage-ceph-etc")), `${chart} waits for the storage layer`);
+            assert.ok(dependsOn(r, urnOf("dns-rbac-coredns-restart")), `${chart} waits for DNS RBAC`);
+            for (const node of ["k1", "k2", "k3"]) {
+                assert.ok(dependsOn(r, urnOf(`infra-label-openstack-control-plane-${node}`)), `${chart} waits for ${node}'s label`);
+            }
+        }
+    });
+
+    it("infra -> identity", () => {
+        for (const infra of ["mariadb", "rabbitmq", "memcached"]) {
+            assert.ok(dependsOn(release(run, "keystone"), releaseUrn(infra)), `keystone waits for ${infra}`);
+        }
+    });
+
+    it("identity -> image, compute and network", () => {
+        for (const chart of ["glance", "placement", "libvirt", "nova", "openvswitch", "neutron"]) {
+            assert.ok(dependsOn(release(run, chart), releaseUrn("keystone")), `${chart} waits for keystone`);
+            assert.ok(dependsOn(release(run, chart), urnOf("identity-keystone-ingress")), `${chart} waits for the identity layer`);
+        }
+    });
+
+    it("image, compute and network do not gate each other", () => {
+        const layers: Record<string, string[]> = { image: ["glance"], compute: ["placement", "libvirt", "nova"], network: ["openvswitch", "neutron"] };
+        for (const [layer, charts] of Object.entries(layers)) {
+            for (const chart of charts) {
+                for (const [other, otherCharts] of Object.entries(layers)) {
+                    if (other === layer) continue;
+                    for (const o of otherCharts) assert.ok(!dependsOn(release(run, chart), releaseUrn(o)), `${chart} must not wait for ${o}`);
+                }
+            }
+        }
+        assert.ok(!dependsOn(release(run, "nova"), releaseUrn("libvirt")), "nova must not wait for libvirt");
+    });
+
+    it("glance waits for its pool and Ceph user; neutron for openvswitch; compute DaemonSets for their labels", () => {
+        assert.ok(dependsOn(release(run, "glance"), urnOf("image-pool-glance-images")));
+        assert.ok(dependsOn(release(run, "glance"), urnOf("image-ceph-user-glance")));
+        assert.ok(dependsOn(named(run, "image-ceph-user-glance"), urnOf("image-pool-glance-images")), "the user's caps name the pool");
+        assert.ok(dependsOn(release(run, "neutron"), releaseUrn("openvswitch")));
+        for (const chart of ["libvirt", "nova"]) {
+            for (const node of ["k2", "k3", "k4"]) assert.ok(dependsOn(release(run, chart), urnOf(`compute-label-openstack-compute-node-${node}`)));
+        }
+        for (const node of ["k1", "k2", "k3", "k4"]) assert.ok(dependsOn(release(run, "openvswitch"), urnOf(`network-label-openvswitch-${node}`)));
+    });
+
+    it("ends with one readiness check after every release", () => {
+        const check = named(run, "readiness-namespace-ready");
+        for (const chart of DEV_CHARTS) assert.ok(dependsOn(check, releaseUrn(chart)), `readiness waits for ${chart}`);
+        assert.match(check.inputs.create, /deployments,statefulsets,daemonsets/);
+        assert.equal(run.outputs.readinessSummary.trim(), "all 20 workloads in openstack are ready");
+    });
+
+    it("waits for readiness only where no hook deadlock is possible", () => {
+        for (const chart of DEV_CHARTS) {
+            const r = release(run, chart);
+            const waits = ["mariadb", "rabbitmq", "memcached", "openvswitch"].includes(chart);
+            assert.equal(r.inputs.skipAwait, !waits, `${chart} skipAwait`);
+            assert.equal(r.inputs.disableWebhooks, false, `${chart} runs its hooks`);
+        }
+        assert.ok(release(run, "rabbitmq").inputs.timeout > release(run, "mariadb").inputs.timeout, "RabbitMQ gets the longer timeout");
+    });
+});
+
+describe("parenting", () => {
+    it("puts every resource under its layer component", () => {
+        const components = run.resources.filter((r) => COMPONENT_TYPES.includes(r.type));
+        assert.equal(components.length, COMPONENT_TYPES.length);
+        const componentUrns = new Set(components.map((c) => c.urn));
+        for (const r of run.resources) {
+            if (COMPONENT_TYPES.includes(r.type) || r.type === "pulumi:providers:kubernetes" || r.type === "pulumi:pulumi:Stack") continue;
+            assert.ok(componentUrns.has(r.parent), `${r.type} ${r.name} is parented under ${r.parent}`);
+        }
+    });
+
+    it("names each resource after its layer", () => {
+        for (const r of run.resources) {
+            if (!r.custom || r.type.startsWith("pulumi:")) continue;
+            if (r.type === RELEASE) continue; // releases are named after their chart
+            assert.match(r.name, /^(storage|dns-rbac|infra|identity|image|compute|network|readiness)-/, r.name);
+        }
+    });
+});
+
+describe("secrets", () => {
+    it("keeps every values blob secret (each holds a credential)", () => {
+        for (const r of byType(run, RELEASE)) assert.ok(r.secretPaths.includes("values"), `${r.inputs.name} values must be secret`);
+    });
+
+    it("generates every password with @pulumi/random and never uses the word password", () => {
+        const leaves = run.resources.flatMap((r) => stringLeaves(r.inputs).map(([p, v]) => [`${r.name}.${p}`, v] as const));
+        const offenders = leaves.filter(([, v]) => v === "password" || v === "Password");
+        assert.deepEqual(offenders, []);
+        assert.ok(byType(run, "random:index/randomPassword:RandomPassword").length >= 30);
+    });
+
+    it("sets every credential key of every chart", () => {
+        for (const chart of DEV_CHARTS) {
+            const set = new Set(valuePaths(release(run, chart).inputs.values));
+            const missing = credentialPaths(chart).filter((p) => !set.has(p));
+            assert.deepEqual(missing, [], `${chart} leaves credentials at the chart default`);
+        }
+    });
+
+    it("shares DB root, RabbitMQ admin, Keystone admin and the memcache key across charts", () => {
+        const v = (chart: string, p: string) => get(release(run, chart).inputs.values, p);
+        const dbRoot = v("mariadb", "endpoints.oslo_db.auth.admin.password");
+        const rmq = v("rabbitmq", "endpoints.oslo_messaging.auth.user.password");
+        const ksAdmin = v("keystone", "endpoints.identity.auth.admin.password");
+        const memcache = v("glance", "endpoints.oslo_cache.auth.memcache_secret_key");
+        for (const chart of ["keystone", "glance", "placement", "nova", "neutron"]) {
+            assert.equal(v(chart, "endpoints.oslo_db.auth.admin.password"), dbRoot, `${chart} DB root`);
+            assert.equal(v(chart, "endpoints.identity.auth.admin.password"), ksAdmin, `${chart} Keystone admin`);
+        }
+        for (const chart of ["keystone", "glance", "nova", "neutron"]) {
+            assert.equal(v(chart, "endpoints.oslo_messaging.auth.admin.password"), rmq, `${chart} RabbitMQ admin`);
+            assert.equal(v(chart, "endpoints.oslo_messaging.auth.admin.username"), v("rabbitmq", "endpoints.oslo_messaging.auth.user.username"));
+        }
+        for (const chart of ["placement", "nova", "neutron"]) assert.equal(v(chart, "endpoints.oslo_cache.auth.memcache_secret_key"), memcache);
+        assert.equal(v("nova", "endpoints.oslo_db_cell0.auth.admin.password"), dbRoot);
+        assert.equal(v("nova", "conf.nova.neutron.metadata_proxy_shared_secret"), v("neutron", "conf.metadata_agent.DEFAULT.metadata_proxy_shared_secret"));
+        // Per-service credentials differ.
+        assert.notEqual(v("glance", "endpoints.oslo_db.auth.glance.password"), v("nova", "endpoints.oslo_db.auth.nova.password"));
+    });
+
+    it("keeps Ceph keys secret and out of the logs", () => {
+        for (const name of ["storage-ceph-admin-key", "image-ceph-user-glance"]) {
+            const c = named(run, name);
+            assert.deepEqual(c.additionalSecretOutputs, ["stdout"], `${name} stdout is secret`);
+            assert.equal(c.inputs.logging, "stderr", `${name} does not log stdout`);
+        }
+        const secret = byType(run, "kubernetes:core/v1:Secret").find((s) => s.inputs.metadata.name === "pvc-ceph-client-key")!;
+        assert.equal(secret.inputs.stringData.key, FAKE_ADMIN_KEY, "the bare client.admin key, trimmed");
+        assert.equal(secret.inputs.type, "kubernetes.io/rbd");
+        assert.ok(secret.secretPaths.includes("stringData.key") || secret.secretPaths.includes("stringData"), "the key is sent as a secret");
+    });
+
+    it("puts no key or credential in any ConfigMap", () => {
+        const credentials = new Set(
+            byType(run, RELEASE).flatMap((r) => stringLeaves(r.inputs.values).filter(([p]) => /password|secret|cookie/.test(p)).map(([, v]) => v)),
+        );
+        for (const cm of byType(run, "kubernetes:core/v1:ConfigMap")) {
+            for (const [, v] of stringLeaves(cm.inputs.data ?? {})) {
+                assert.ok(!v.includes(FAKE_ADMIN_KEY) && !v.includes(FAKE_GLANCE_KEY), `${cm.inputs.metadata.name} holds a Ceph key`);
+                assert.ok(!/^\s*key\s*=|keyring/m.test(v), `${cm.inputs.metadata.name} holds keyring material`);
+                for (const c of credentials) assert.ok(!v.includes(c), `${cm.inputs.metadata.name} holds a credential`);
+            }
+        }
+        assert.equal(cmByName("ceph-etc").secretPaths.length, 0, "ceph-etc is plain config");
+    });
+
+    it("exports the admin openrc as a secret and the URLs in clear", () => {
+        assert.ok(run.secretOutputs.has("adminOpenrc"));
+        assert.ok(!run.secretOutputs.has("keystonePublicUrl"));
+        assert.match(run.outputs.adminOpenrc, /^export OS_AUTH_URL=http:\/\/keystone\.citec\.com\/v3$/m);
+        assert.match(run.outputs.adminOpenrc, /^export OS_USERNAME=admin$/m);
+        assert.equal(run.outputs.keystonePublicUrl, "http://keystone.citec.com/v3");
+        assert.equal(run.outputs.keystoneInternalUrl, "http://keystone-api.openstack.svc.cluster.local:5000/v3");
+    });
+});
+
+const cmByName = (name: string) => byType(run, "kubernetes:core/v1:ConfigMap").find((c) => c.inputs.metadata.name === name)!;
+
+describe("storage layer", () => {
+    it("declares the seed's StorageClass exactly", () => {
+        const [sc] = byType(run, "kubernetes:storage.k8s.io/v1:StorageClass");
+        assert.equal(sc.inputs.metadata.name, "rook-ceph-block");
+        assert.equal(sc.inputs.metadata.namespace, undefined, "cluster-scoped");
+        assert.equal(sc.inputs.provisioner, "rook-ceph.rbd.csi.ceph.com");
+        assert.deepEqual(sc.inputs.parameters, {
+            clusterID: "rook-ceph", pool: "replicapool", imageFormat: "2", imageFeatures: "layering",
+            "csi.storage.k8s.io/provisioner-secret-name": "rook-csi-rbd-provisioner",
+            "csi.storage.k8s.io/provisioner-secret-namespace": "rook-ceph",
+            "csi.storage.k8s.io/controller-expand-secret-name": "rook-csi-rbd-provisioner",
+            "csi.storage.k8s.io/controller-expand-secret-namespace": "rook-ceph",
+            "csi.storage.k8s.io/node-stage-secret-name": "rook-csi-rbd-node",
+            "csi.storage.k8s.io/node-stage-secret-namespace": "rook-ceph",
+            "csi.storage.k8s.io/fstype": "ext4",
+        });
+        assert.equal(sc.inputs.reclaimPolicy, "Delete");
+        assert.equal(sc.inputs.allowVolumeExpansion, true);
+    });
+
+    it("creates replicapool and inits it for RBD through the toolbox, idempotently, keeping it on destroy", () => {
+        const c = named(run, "storage-pool-replicapool");
+        assert.match(c.inputs.create, /tb\(\) \{ kubectl -n rook-ceph exec deploy\/rook-ceph-tools -- "\$@"; \}/);
+        assert.match(c.inputs.create, /grep -qxF 'replicapool'.*else tb ceph osd pool create 'replicapool' 32 32/);
+        assert.match(c.inputs.create, /tb rbd pool init 'replicapool'/);
+        assert.doesNotMatch(c.inputs.delete, /pool rm/, "pools that may hold data are kept");
+    });
+
+    it("writes ceph-etc from the live cluster's fsid and monitors", () => {
+        assert.equal(cmByName("ceph-etc").inputs.data["ceph.conf"],
+            `[global]\nfsid = ${FAKE_FSID}\nmon_host = 10.96.10.1:6789,10.96.10.2:6789,10.96.10.3:6789\n`);
+        assert.equal(run.outputs.cephFsid, FAKE_FSID);
+    });
+
+    it("runs the refresher every few minutes with a pinned image, an interpreter and its own narrow RBAC", () => {
+        const [cron] = byType(run, "kubernetes:batch/v1:CronJob");
+        assert.equal(cron.inputs.spec.schedule, "*/5 * * * *");
+        const pod = cron.inputs.spec.jobTemplate.spec.template.spec;
+        const [container] = pod.containers;
+        assert.deepEqual(container.command, ["/bin/bash", "/scripts/update-ceph-config.sh"]);
+        assert.doesNotMatch(container.image, /:latest$/);
+        assert.match(container.image, /:[0-9]/);
+        assert.equal(pod.serviceAccountName, "ceph-config-refresher");
+        assert.equal(pod.volumes[0].configMap.defaultMode, 0o555);
+        assert.equal(cmByName("update-ceph-config-script").inputs.data["update-ceph-config.sh"].startsWith("#!/bin/bash"), true);
+
+        const roles = byType(run, "kubernetes:rbac.authorization.k8s.io/v1:Role");
+        const readMons = roles.find((r) => r.inputs.metadata.namespace === "rook-ceph")!;
+        assert.deepEqual(readMons.inputs.rules, [
+            { apiGroups: [""], resources: ["services"], verbs: ["list"] },
+            { apiGroups: [""], resources: ["configmaps"], resourceNames: ["rook-ceph-mon-endpoints"], verbs: ["get"] },
+        ]);
+        const patch = roles.find((r) => r.inputs.metadata.namespace === "openstack")!;
+        assert.deepEqual(patch.inputs.rules, [{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["ceph-etc"], verbs: ["get", "patch"] }]);
+        assert.equal(roles.length, 2);
+        const bindings = byType(run, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+        assert.equal(bindings.length, 2);
+        for (const b of bindings) assert.deepEqual(b.inputs.subjects, [{ kind: "ServiceAccount", name: "ceph-config-refresher", namespace: "openstack" }]);
+    });
+
+    it("creates the namespace but keeps it (and its volumes) on destroy unless purging", () => {
+        const ns = named(run, "storage-namespace");
+        assert.equal(ns.inputs.metadata.name, "openstack");
+        assert.equal(ns.retainOnDelete, true);
+    });
+});
+
+describe("DNS RBAC layer", () => {
+    it("declares the seed's ClusterRole and binding and restarts CoreDNS after them", () => {
+        const role = named(run, "dns-rbac-coredns");
+        assert.equal(role.inputs.metadata.name, "coredns");
+        assert.deepEqual(role.inputs.rules[0].resources, ["endpoints", "services", "pods", "namespaces"]);
+        assert.deepEqual(role.inputs.rules[1], { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] });
+        const binding = byType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")[0];
+        assert.deepEqual(binding.inputs.subjects, [{ kind: "ServiceAccount", name: "coredns", namespace: "kube-system" }]);
+        const restart = named(run, "dns-rbac-coredns-restart");
+        assert.ok(dependsOn(restart, role.urn) && dependsOn(restart, binding.urn));
+        const digest = restart.inputs.spec.template.metadata.annotations["openstack-helm-pulumi/coredns-rbac-digest"];
+        assert.match(digest, /^[0-9a-f]{16}$/);
+    });
+});
+
+describe("node labels", () => {
+    const labelled = (key: string) =>
+        byType(run, "kubernetes:core/v1:NodePatch").filter((n) => n.inputs.metadata.labels[key] === "enabled").map((n) => n.inputs.metadata.name).sort();
+    it("labels control, compute and openvswitch nodes as the charts select them", () => {
+        assert.deepEqual(labelled("openstack-control-plane"), ["k1", "k2", "k3"]);
+        assert.deepEqual(labelled("openstack-compute-node"), ["k2", "k3", "k4"]);
+        assert.deepEqual(labelled("openvswitch"), ["k1", "k2", "k3", "k4"], "every compute node and every neutron-agent node");
+    });
+});
+
+describe("chart values", () => {
+    it("sets only paths the real charts have", () => {
+        for (const chart of DEV_CHARTS) {
+            assert.deepEqual(unknownPaths(chart, valuePaths(release(run, chart).inputs.values)), [], chart);
+        }
+    });
+
+    it("uses volume.class_name (not the seed's volume.storage_class) and the configured replicas", () => {
+        for (const chart of ["mariadb", "rabbitmq"]) {
+            const values = release(run, chart).inputs.values;
+            assert.equal(values.volume.class_name, "rook-ceph-block");
+            assert.equal(values.volume.storage_class, undefined);
+            assert.equal(values.pod.replicas.server, 1);
+        }
+        for (const chart of ["keystone", "glance", "nova", "neutron"]) {
+            assert.equal(get(release(run, chart).inputs.values, "endpoints.oslo_messaging.statefulset.replicas"), 1, chart);
+        }
+    });
+
+    it("publishes Keystone under one host: the Ingress and the catalog agree", () => {
+        const [ing] = byType(run, "kubernetes:networking.k8s.io/v1:Ingress");
+        const rule = ing.inputs.spec.rules[0];
+        assert.equal(ing.inputs.metadata.name, "keystone-ingress");
+        assert.equal(ing.inputs.spec.ingressClassName, "nginx");
+        assert.equal(rule.host, "keystone.citec.com");
+        assert.deepEqual(rule.http.paths[0], { path: "/", pathType: "Prefix", backend: { service: { name: "keystone-api", port: { number: 5000 } } } });
+        assert.equal(get(release(run, "keystone").inputs.values, "endpoints.identity.host_fqdn_override.public.host"), rule.host);
+    });
+
+    it("runs Glance on RBD with the pool, user and replica count the Ceph commands use", () => {
+        const v = release(run, "glance").inputs.values;
+        assert.equal(v.storage, "rbd");
+        assert.deepEqual(v.conf.glance.rbd, { rbd_store_pool: "glance.images", rbd_store_user: "glance", rbd_store_replication: 1 });
+        assert.equal(v.bootstrap.enabled, false);
+        const pool = named(run, "image-pool-glance-images");
+        assert.match(pool.inputs.create, /tb ceph osd pool set 'glance.images' size 1 --yes-i-really-mean-it/);
+        const user = named(run, "image-ceph-user-glance");
+        assert.match(user.inputs.create, /'client\.glance' mon 'allow r' osd 'allow class-read object_prefix rbd_children, allow rwx pool=glance\.images'/);
+        assert.match(user.inputs.create, /then tb ceph auth caps 'client\.glance'.* else tb ceph auth get-or-create 'client\.glance'/);
+        assert.match(user.inputs.delete, /tb ceph auth del 'client\.glance'/);
+        assert.equal(byType(run, "kubernetes:core/v1:Secret").filter((s) => s.inputs.metadata.name === "images-rbd-keyring").length, 0,
+            "the chart's storage-init writes images-rbd-keyring");
+    });
+
+    it("gives libvirt and nova one Ceph user and one libvirt secret UUID", () => {
+        const lv = release(run, "libvirt").inputs.values.conf.ceph;
+        const nova = release(run, "nova").inputs.values.conf;
+        assert.equal(lv.enabled, true);
+        assert.equal(nova.ceph.enabled, true);
+        assert.deepEqual(nova.ceph.cinder, lv.cinder);
+        assert.equal(nova.nova.libvirt.rbd_user, lv.cinder.user);
+        assert.equal(nova.nova.libvirt.rbd_secret_uuid, lv.cinder.secret_uuid);
+        assert.match(lv.cinder.secret_uuid, /^[0-9a-f-]{36}$/);
+        assert.equal(nova.nova.libvirt.virt_type, "qemu");
+    });
+
+    it("configures neutron's external bridge and flat network", () => {
+        const v = release(run, "neutron").inputs.values;
+        assert.equal(v.conf.plugins.ml2_conf.ml2_type_flat.flat_networks, "public");
+        assert.equal(v.conf.plugins.openvswitch_agent.ovs.bridge_mappings, "public:br-ex");
+        assert.equal(v.dependency_service, undefined);
+    });
+});
