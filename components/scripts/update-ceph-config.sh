@@ -53,13 +53,16 @@ if ! grep -Eq '^[[:space:]]*fsid[[:space:]]*=' <<<"$current"; then
   exit 1
 fi
 
-# Replace the mon_host line, or add it right after [global]; keep every other line as it is.
-updated="$(awk -v mh="mon_host = $mon_host" '
-  /^[[:space:]]*mon[_ ]host[[:space:]]*=/ { if (!done) print mh; done = 1; next }
-  { print }
-  /^[[:space:]]*\[global\][[:space:]]*$/ && !done { print mh; done = 1 }
-  END { if (!done) { print "[global]"; print mh } }
-' <<<"$current")"
+# Replace the mon_host line in place, or add one right after [global]; keep every other line.
+if grep -Eq '^[[:space:]]*mon[_ ]host[[:space:]]*=' <<<"$current"; then
+  updated="$(awk -v mh="mon_host = $mon_host" '
+    /^[[:space:]]*mon[_ ]host[[:space:]]*=/ { if (!done) print mh; done = 1; next }
+    { print }' <<<"$current")"
+else
+  updated="$(awk -v mh="mon_host = $mon_host" '
+    { print }
+    /^[[:space:]]*\[global\][[:space:]]*$/ && !done { print mh; done = 1 }' <<<"$current")"
+fi
 
 if [ "$updated" = "$current" ]; then
   log "mon_host unchanged ($mon_host)"

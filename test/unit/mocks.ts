@@ -56,7 +56,7 @@ export const FAKE_MON_DUMP = JSON.stringify({
 export const registered: Registered[] = [];
 
 /** What the fake cluster answers for each resource type. */
-function outputsFor(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+function outputsFor(type: string, name: string, inputs: Record<string, any>, id?: string): Record<string, any> {
     switch (type) {
         case "command:local:Command": {
             const create: string = inputs.create ?? "";
@@ -76,7 +76,9 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>): Re
             return { ...inputs, result: "2f1b0a5c-93a1-4e6e-9d0c-3b7c1f1d2e4a" };
         default:
             if (type.startsWith("kubernetes:")) {
-                return { ...inputs, metadata: { ...(inputs.metadata ?? {}), name: inputs.metadata?.name ?? name } };
+                // A read (`.get`) answers with the object the id names.
+                const readName = id ? id.split("/").at(-1) : undefined;
+                return { ...inputs, metadata: { ...(inputs.metadata ?? {}), name: readName ?? inputs.metadata?.name ?? name } };
             }
             return inputs;
     }
@@ -107,7 +109,7 @@ class RecordingMonitor extends MockMonitor {
 
 const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => {
-        const state = args.custom ? outputsFor(args.type, args.name, args.inputs) : {};
+        const state = args.custom ? outputsFor(args.type, args.name, args.inputs, args.id) : {};
         // As the engine does: outputs named in additionalSecretOutputs come back as secrets
         // (RandomPassword.result, a Command's stdout).
         for (const k of currentSecretOutputs) if (k in state) state[k] = pulumi.secret(state[k]);

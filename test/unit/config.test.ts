@@ -1,0 +1,124 @@
+// components/config.ts: every bad stack config is rejected before anything runs, with one
+// error that names each key and its fix.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, DEFAULTS, DEFAULT_CHART_VERSIONS, StackConfig, checkMinuteSchedule, loadConfig } from "../../components/config";
+import { devStackConfig, schemaDefaults } from "./program-fixture";
+
+/** A reader over plain values, as the Pulumi runtime hands them over (objects as JSON). */
+function reader(values: Record<string, unknown>) {
+    return { get: (k: string) => (values[k] === undefined ? undefined : typeof values[k] === "string" ? (values[k] as string) : JSON.stringify(values[k])) };
+}
+const load = (values: Record<string, unknown>): StackConfig => loadConfig(reader(values));
+const dev = devStackConfig();
+
+function rejects(values: Record<string, unknown>, key: string, fix: RegExp): ConfigError {
+    try {
+        load(values);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
+        const line = e.problems.find((p) => p.startsWith(`openstack-helm-pulumi:${key}:`));
+        assert.ok(line, `no problem names ${key}; got:\n${e.message}`);
+        assert.match(line, /Fix: /);
+        assert.match(line, fix);
+        return e;
+    }
+    assert.fail(`config with bad ${key} was accepted`);
+}
+
+describe("a good config", () => {
+    it("loads the dev stack (the seed's cluster)", () => {
+        const cfg = load(dev);
+        assert.equal(cfg.domain, "citec.com");
+        assert.equal(cfg.identity.publicHost, "keystone.citec.com");
+        assert.deepEqual(cfg.nodes.map((n) => [n.name, n.roles.join("+")]), [["k1", "control"], ["k2", "compute+control"], ["k3", "compute+control"], ["k4", "compute"]]);
+        assert.equal(cfg.storage.replication, 1);
+        assert.equal(cfg.compute.virtType, "qemu");
+        assert.deepEqual(cfg.charts.source, { kind: "repository", repository: DEFAULTS.chartRepository });
+        assert.deepEqual(cfg.charts.versions, DEFAULT_CHART_VERSIONS);
+    });
+
+    it("takes the same defaults as Pulumi.yaml's schema declares", () => {
+        const fromCode = load(dev);
+        const fromSchema = load({ ...schemaDefaults(), ...dev });
+        assert.deepEqual(fromSchema, fromCode);
+        // And every schema default is one of ours.
+        const defaults = DEFAULTS as Record<string, unknown>;
+        for (const [k, v] of Object.entries(schemaDefaults())) {
+            assert.deepEqual(defaults[k], v, `Pulumi.yaml default of ${k}`);
+        }
+    });
+
+    it("takes a local checkout, chart versions and extra values", () => {
+        const cfg = load({
+            ...dev, chartSource: "local", chartLocalPath: "/src/openstack-helm/",
+            chartVersions: { keystone: "2026.1.30+abcdef123" },
+            chartValues: { nova: { conf: { nova: { DEFAULT: { debug: true } } } } },
+        });
+        assert.deepEqual(cfg.charts.source, { kind: "local", path: "/src/openstack-helm" });
+        assert.equal(cfg.charts.versions.keystone, "2026.1.30+abcdef123");
+        assert.equal(cfg.charts.versions.nova, DEFAULT_CHART_VERSIONS.nova);
+        assert.deepEqual(cfg.charts.values.nova, { conf: { nova: { DEFAULT: { debug: true } } } });
+    });
+
+    it("accepts minute schedules and rejects daily ones", () => {
+        for (const ok of ["*/5 * * * *", "* * * * *", "0,15,30,45 * * * *", "*/30 * * * *"]) assert.equal(checkMinuteSchedule(ok), undefined, ok);
+        for (const bad of ["0 0 * * *", "0 * * * *", "*/5 * * *", "*/90 * * * *", "@daily"]) assert.ok(checkMinuteSchedule(bad), bad);
+    });
+});
+
+describe("bad configs are rejected, naming the key and the fix", () => {
+    const cases: [string, Record<string, unknown>, string, RegExp][] = [
+        ["missing domain", { ...dev, domain: undefined }, "domain", /pulumi config set openstack-helm-pulumi:domain/],
+        ["domain not a DNS name", { ...dev, domain: "Not A Domain" }, "domain", /example\.com/],
+        ["single-label domain", { ...dev, domain: "localhost" }, "domain", /example\.com/],
+        ["missing nodes", { ...dev, nodes: undefined }, "nodes", /--path/],
+        ["nodes not a list", { ...dev, nodes: { k1: "control" } }, "nodes", /--path/],
+        ["node without name", { ...dev, nodes: [{ roles: ["control", "compute"] }] }, "nodes[0].name", /\.name/],
+        ["unknown role", { ...dev, nodes: [{ name: "k1", roles: ["control", "storage"] }, { name: "k2", roles: ["compute"] }] }, "nodes[0].roles", /"storage"/],
+        ["duplicate node", { ...dev, nodes: [{ name: "k1", roles: ["control"] }, { name: "k1", roles: ["compute"] }] }, "nodes[1].name", /duplicate/],
+        ["no control node", { ...dev, nodes: [{ name: "k1", roles: ["compute"] }] }, "nodes", /control/],
+        ["no compute node", { ...dev, nodes: [{ name: "k1", roles: ["control"] }] }, "nodes", /compute/],
+        ["unknown node field", { ...dev, nodes: [{ name: "k1", roles: ["control", "compute"], zone: "a" }] }, "nodes[0].zone", /config rm/],
+        ["namespace not a DNS label", { ...dev, namespace: "Open_Stack" }, "namespace", /openstack/],
+        ["namespace mode", { ...dev, namespaceMode: "reuse" }, "namespaceMode", /create/],
+        ["storage class 'default'", { ...dev, storageClass: "default" }, "storageClass", /rook-ceph-block/],
+        ["replication not a number", { ...dev, cephReplication: "three" }, "cephReplication", /whole number/],
+        ["replication zero", { ...dev, cephReplication: "0" }, "cephReplication", /between 1 and 7/],
+        ["pgs not a power of two", { ...dev, cephPoolPgs: "30" }, "cephPoolPgs", /power of two/],
+        ["purge not a boolean", { ...dev, purgeOnDestroy: "yes" }, "purgeOnDestroy", /true or false/],
+        ["toolbox with a command separator", { ...dev, cephToolbox: "kubectl exec x -- ; rm -rf /" }, "cephToolbox", /plain command prefix/],
+        ["daily refresher", { ...dev, refresherSchedule: "0 0 * * *" }, "refresherSchedule", /\*\/5/],
+        ["refresher image latest", { ...dev, refresherImage: "bitnami/kubectl:latest" }, "refresherImage", /pinned/],
+        ["refresher image without a tag", { ...dev, refresherImage: "bitnami/kubectl" }, "refresherImage", /tag or digest/],
+        ["even MariaDB replicas", { ...dev, mariadbReplicas: "2" }, "mariadbReplicas", /odd/],
+        ["more RabbitMQ replicas than control nodes", { ...dev, rabbitmqReplicas: "5" }, "rabbitmqReplicas", /control role/],
+        ["unknown chart source", { ...dev, chartSource: "git" }, "chartSource", /repository/],
+        ["local source without a path", { ...dev, chartSource: "local" }, "chartLocalPath", /chartLocalPath/],
+        ["local path with repository source", { ...dev, chartLocalPath: "/x" }, "chartLocalPath", /chartSource local/],
+        ["repository not a URL", { ...dev, chartRepository: "tarballs/openstack-helm" }, "chartRepository", /https?/],
+        ["version for an unknown chart", { ...dev, chartVersions: { designate: "2026.1.0" } }, "chartVersions.designate", /config rm/],
+        ["version not semver", { ...dev, chartVersions: { nova: "latest" } }, "chartVersions.nova", /2026\.1\.27\+0ee5adeff/],
+        ["values with --set style keys", { ...dev, chartValues: { mariadb: { "volume.class_name": "x" } } }, "chartValues.mariadb", /nested objects/],
+        ["values not an object", { ...dev, chartValues: { nova: "debug=true" } }, "chartValues.nova", /values object/],
+        ["values for an unknown chart", { ...dev, chartValues: { ironic: {} } }, "chartValues.ironic", /config rm/],
+        ["bad virt type", { ...dev, virtType: "xen" }, "virtType", /kvm, qemu/],
+        ["ceph user with client. prefix", { ...dev, cephComputeUser: "client.cinder" }, "cephComputeUser", /cinder/],
+        ["interface name too long", { ...dev, tunnelInterface: "a-very-long-interface-name" }, "tunnelInterface", /eth1/],
+        ["flat networks empty", { ...dev, flatNetworks: [] }, "flatNetworks", /--path/],
+        ["helm timeout too short", { ...dev, helmTimeoutSeconds: "5" }, "helmTimeoutSeconds", /between 60/],
+        ["keystone host not DNS", { ...dev, keystonePublicHost: "keystone citec" }, "keystonePublicHost", /keystone\.citec\.com/],
+        ["structured key given as text", { ...dev, nodes: "k1,k2" }, "nodes", /YAML/],
+    ];
+    for (const [what, values, key, fix] of cases) {
+        it(what, () => {
+            rejects(values, key, fix);
+        });
+    }
+
+    it("reports every problem at once", () => {
+        const e = rejects({ ...dev, domain: undefined, virtType: "xen", cephPoolPgs: "30", mariadbReplicas: "4" }, "domain", /domain/);
+        assert.equal(e.problems.length, 4, e.message);
+        assert.match(e.message, /4 problems; nothing was changed/);
+    });
+});

@@ -1,0 +1,97 @@
+// The program with the optional parts on and the other choices flipped: Cinder, Horizon and
+// Heat, a local openstack-helm checkout, an adopted namespace, purge on destroy.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { valuePaths } from "../../components/helm";
+import { credentialPaths, unknownPaths } from "./chart-paths";
+import { ProgramRun, byType, devStackConfig, named, release, runProgram } from "./program-fixture";
+
+let run: ProgramRun;
+before(async () => {
+    run = await runProgram({
+        ...devStackConfig(),
+        enableCinder: "true", enableHorizon: "true", enableHeat: "true",
+        chartSource: "local", chartLocalPath: "/src/openstack-helm",
+        namespaceMode: "adopt", namespace: "osh",
+        purgeOnDestroy: "true", manageStorageClass: "false",
+        ephemeralOnCeph: "true", cephReplication: "2",
+        tunnelInterface: "eth1", externalInterface: "eth2",
+        chartValues: { nova: { conf: { nova: { DEFAULT: { debug: true } } } } },
+    });
+});
+
+const componentOf = (chart: string) => release(run, chart).parent.split("::").at(-1);
+
+describe("optional charts", () => {
+    it("installs Cinder and Heat in the compute layer and Horizon in the identity layer", () => {
+        assert.equal(componentOf("cinder"), "compute");
+        assert.equal(componentOf("heat"), "compute");
+        assert.equal(componentOf("horizon"), "identity");
+        for (const chart of ["cinder", "heat", "horizon"]) {
+            assert.ok(release(run, chart).dependencies.includes(release(run, "keystone").urn), `${chart} comes after identity`);
+            assert.equal(release(run, chart).inputs.skipAwait, true);
+        }
+        assert.ok(release(run, "horizon").dependencies.includes(release(run, "mariadb").urn), "horizon comes after infra");
+    });
+
+    it("sets only real keys and every credential of the optional charts", () => {
+        for (const chart of ["cinder", "heat", "horizon", "nova", "neutron"]) {
+            const paths = valuePaths(release(run, chart).inputs.values);
+            assert.deepEqual(unknownPaths(chart, paths), [], chart);
+            const set = new Set(paths);
+            assert.deepEqual(credentialPaths(chart).filter((p) => !set.has(p)), [], `${chart} credentials`);
+        }
+    });
+
+    it("gives Cinder the Ceph user and libvirt secret UUID nova and libvirt use, and the replica count", () => {
+        const cinder = release(run, "cinder").inputs.values.conf;
+        const lv = release(run, "libvirt").inputs.values.conf.ceph.cinder;
+        assert.equal(cinder.backends.rbd1.rbd_user, lv.user);
+        assert.equal(cinder.backends.rbd1.rbd_secret_uuid, lv.secret_uuid);
+        assert.equal(cinder.ceph.pools["cinder.volumes"].replication, 2);
+        assert.equal(release(run, "cinder").inputs.values.manifests.deployment_backup, false);
+    });
+});
+
+describe("other choices", () => {
+    it("installs from a local checkout with helm-toolkit resolved by a dependency build", () => {
+        for (const r of byType(run, "kubernetes:helm.sh/v3:Release")) {
+            assert.equal(r.inputs.chart, `/src/openstack-helm/${r.inputs.name}`);
+            assert.equal(r.inputs.dependencyUpdate, true);
+            assert.equal(r.inputs.version, undefined);
+            assert.equal(r.inputs.repositoryOpts, undefined);
+            assert.equal(r.inputs.namespace, "osh");
+        }
+    });
+
+    it("adopts the namespace and the StorageClass instead of creating them", () => {
+        assert.equal(byType(run, "kubernetes:core/v1:Namespace").length, 0);
+        assert.equal(byType(run, "kubernetes:storage.k8s.io/v1:StorageClass").length, 0);
+        assert.equal(release(run, "mariadb").inputs.values.volume.class_name, "rook-ceph-block");
+    });
+
+    it("removes the pools on destroy when purging", () => {
+        assert.match(named(run, "storage-pool-replicapool").inputs.delete, /tb ceph osd pool rm 'replicapool' 'replicapool' --yes-i-really-really-mean-it/);
+        assert.match(named(run, "image-pool-glance-images").inputs.delete, /pool rm 'glance.images'/);
+        assert.doesNotMatch(named(run, "image-pool-glance-images").inputs.create, /--yes-i-really-mean-it/, "size 2 needs no confirmation");
+    });
+
+    it("puts instance disks on Ceph and sets the network interfaces", () => {
+        const nova = release(run, "nova").inputs.values;
+        assert.equal(nova.conf.nova.libvirt.images_type, "rbd");
+        assert.equal(nova.conf.nova.libvirt.images_rbd_pool, "vms");
+        assert.equal(nova.rbd_pool.replication, 2);
+        assert.equal(nova.conf.nova.DEFAULT.debug, true, "extra values are merged after ours");
+        assert.equal(nova.conf.nova.libvirt.virt_type, "qemu", "and keep ours beside them");
+        const neutron = release(run, "neutron").inputs.values;
+        assert.equal(neutron.network.interface.tunnel, "eth1");
+        assert.deepEqual(neutron.conf.auto_bridge_add, { "br-ex": "eth2" });
+    });
+
+    it("points the refresher and the Ceph plumbing at the adopted namespace", () => {
+        const cron = byType(run, "kubernetes:batch/v1:CronJob")[0];
+        assert.equal(cron.inputs.metadata.namespace, "osh");
+        const env = cron.inputs.spec.jobTemplate.spec.template.spec.containers[0].env;
+        assert.deepEqual(env.find((e: { name: string }) => e.name === "TARGET_NAMESPACE").value, "osh");
+    });
+});
