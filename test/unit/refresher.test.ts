@@ -33,12 +33,15 @@ esac
 
 let bin: string;
 let state: string;
+const states: string[] = [];
 
 before(() => {
     bin = fs.mkdtempSync(path.join(os.tmpdir(), "standin-kubectl-"));
     fs.writeFileSync(path.join(bin, "kubectl"), STANDIN, { mode: 0o755 });
 });
-after(() => fs.rmSync(bin, { recursive: true, force: true }));
+after(() => {
+    for (const d of [bin, ...states]) fs.rmSync(d, { recursive: true, force: true });
+});
 
 interface Cluster {
     endpoints: string;
@@ -48,6 +51,7 @@ interface Cluster {
 
 function cluster(c: Cluster) {
     state = fs.mkdtempSync(path.join(os.tmpdir(), "standin-state-"));
+    states.push(state);
     fs.writeFileSync(path.join(state, "mon-endpoints"), c.endpoints);
     fs.writeFileSync(path.join(state, "services"), c.services.map(([n, ip]) => `${n} ${ip}\n`).join(""));
     // kubectl's jsonpath prints the value as stored.

@@ -1,0 +1,88 @@
+# Shared by cluster-up.sh and cluster-down.sh: where the simulator lives, its loopback ports, and
+# the pid files of the processes it starts. Sourced, not run.
+here="${here:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"
+. "$here/versions.sh"
+BIN="$OSH_CACHE/bin"
+SIM="${OSH_SIM_DIR:-$OSH_CACHE/sim}"
+RUN="$SIM/run"       # pid files
+LOGS="$SIM/logs"     # one log per daemon
+PKI="$SIM/pki"
+CEPH_DIR="$SIM/ceph"
+
+# Every server listens on 127.0.0.1 only, on ports away from each component's default.
+ETCD_PORT=12379
+ETCD_PEER_PORT=12380
+APISERVER_PORT=16443
+KCM_PORT=20257
+SCHEDULER_PORT=20259
+KWOK_PORT=20247
+MON_V1_PORT=16789
+MON_V2_PORT=13300
+OSD_PORT_MIN=16800   # the OSD binds its messenger ports in this range
+OSD_PORT_MAX=16899
+
+# Fake addresses, written into object status and never contacted: node InternalIPs and pod IPs
+# from the TEST-NETs, ClusterIPs from a Service range nothing routes to (there is no kube-proxy).
+NODES=(k1 k2 k3 k4)
+NODE_IP_PREFIX=192.0.2.1      # k1 -> 192.0.2.11 ... k4 -> 192.0.2.14
+POD_CIDR=198.51.100.0/24
+SERVICE_CIDR=10.96.0.0/16
+ADVERTISE_IP=192.0.2.1
+
+slog() { printf '[sim] %s\n' "$*" >&2; }
+
+# A pid file holds the pid and, on its second line, the executable we started.
+# pid_of NAME prints the pid when that process is still the one we started: its argv[0] is the
+# recorded executable and its command line names our sim directory.
+pid_of() {
+  local f="$RUN/$1.pid" pid exe argv0 cmdline
+  [ -r "$f" ] || return 1
+  { read -r pid; read -r exe; } < "$f" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  cmdline="$(tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  argv0="$(head -n1 <<<"$cmdline")"
+  [ "$argv0" = "$exe" ] || return 1
+  grep -qF -- "$SIM" <<<"$cmdline" || return 1
+  echo "$pid"
+}
+
+# start_daemon NAME EXE ARGS...: runs EXE in its own session, output to $LOGS/NAME.log.
+start_daemon() {
+  local name=$1 exe=$2 pid; shift 2
+  mkdir -p "$RUN" "$LOGS"
+  echo "--- $(date -u +%FT%TZ) start" >> "$LOGS/$name.log"
+  # fd 9 is the lock cluster-up/down hold: the daemon must not inherit it.
+  setsid "$exe" "$@" >> "$LOGS/$name.log" 2>&1 < /dev/null 9>&- &
+  pid=$!
+  printf '%s\n%s\n' "$pid" "$exe" > "$RUN/$name.pid"
+  sleep 0.2
+  if ! pid_of "$name" >/dev/null; then
+    slog "$name exited at once; last lines of $LOGS/$name.log:"; tail -n 30 "$LOGS/$name.log" >&2
+    rm -f "$RUN/$name.pid"
+    return 1
+  fi
+}
+
+# stop_daemon NAME [SECONDS]: SIGTERM, then SIGKILL after SECONDS (default 20). Returns 0 when
+# the process ended on SIGTERM (or was not running), 1 when it had to be killed.
+stop_daemon() {
+  local name=$1 wait=${2:-20} pid i
+  if ! pid=$(pid_of "$name"); then
+    rm -f "$RUN/$name.pid"
+    return 0
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < wait * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$RUN/$name.pid"; return 0; }
+    sleep 0.1
+  done
+  slog "$name ($pid) did not stop in ${wait}s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$RUN/$name.pid"
+  return 1
+}
+
+# The daemons, in start order; cluster-down stops them in reverse.
+DAEMONS=(ceph-mon ceph-osd etcd kube-apiserver kwok kube-controller-manager kube-scheduler)
