@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Installs (or reuses) everything the engine and the simulator need, built from Go modules and
+# Debian packages, cached per version under $OSH_CACHE so a second run only checks.
+# Usage: toolchain.sh [component...]   (default: all). Prints one timing line per component.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/versions.sh"
+export GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=0
+mkdir -p "$OSH_CACHE/bin" "$OSH_CACHE/build"
+BIN="$OSH_CACHE/bin"
+# The harness's own plugins are rebuilt when their sources change.
+PLUGINS_SRC=$(cd "$here/plugins" && find . -type f \( -name '*.go' -o -name 'go.*' \) | sort | xargs cat | sha256sum | cut -c1-12)
+log() { printf '[toolchain] %s\n' "$*" >&2; }
+
+# run_step NAME STAMP FUNCTION: runs FUNCTION unless STAMP exists; prints its wall time.
+run_step() {
+  local name=$1 stamp=$2 fn=$3 t0 t1
+  t0=$(date +%s.%N)
+  if [ -e "$stamp" ]; then
+    t1=$(date +%s.%N); printf 'toolchain: %-22s cached  %6.1fs\n' "$name" "$(echo "$t1 - $t0" | bc)"
+    return 0
+  fi
+  log "building $name"
+  "$fn"
+  touch "$stamp"
+  t1=$(date +%s.%N); printf 'toolchain: %-22s built   %6.1fs\n' "$name" "$(echo "$t1 - $t0" | bc)"
+}
+
+# A binary already on PATH at the right version is copied in instead of being built.
+reuse_from_path() { # name version-regex version-command...
+  local name=$1 re=$2; shift 2
+  local found; found=$(command -v "$name" 2>/dev/null) || return 1
+  [ "$found" = "$BIN/$name" ] && return 1
+  "$found" "$@" 2>/dev/null | grep -qE "$re" || return 1
+  log "reusing $found"; cp "$found" "$BIN/$name"
+}
+
+wrapper() { # dir go-version
+  rm -rf "$1"; mkdir -p "$1"; cd "$1"; go mod init "local/$(basename "$1")" >/dev/null 2>&1; go mod edit -go="$2"
+}
+
+apt_packages() {
+  local missing=()
+  for p in ceph-mon ceph-osd ceph-common bc jq openssl; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+PULUMI_LD="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"
+
+build_pulumi() {
+  reuse_from_path pulumi "^v$PULUMI_VERSION\$" version && return 0
+  quietly pulumi-cli _build_pulumi
+}
+_build_pulumi() {
+  wrapper "$OSH_CACHE/build/pulumi-cli" 1.25.11
+  # pkg/v3's own go.mod replaces the clipboard module; replaces only hold in the main module.
+  go mod edit -replace "$CLIPBOARD_REPLACE"
+  go get -tool "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$PULUMI_VERSION"
+  go get "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
+  for m in github.com/pulumi/pulumi/pkg/v3 github.com/pulumi/pulumi/sdk/v3; do
+    v=$(go list -m -f '{{.Version}}' "$m"); [ "$v" = "v$PULUMI_VERSION" ] || { echo "$m resolved to $v, want v$PULUMI_VERSION" >&2; exit 1; }
+  done
+  go build -trimpath -tags osusergo,grpcnotrace -ldflags "$PULUMI_LD" -o "$BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  "$BIN/pulumi" version | grep -qx "v$PULUMI_VERSION"
+}
+
+# The harness's own plugins (test/harness/plugins): the language host, and the command and random
+# providers, whose published modules the Go proxy does not serve (see versions.sh).
+build_own_plugin() { # binary version
+  local out="$BIN/$1"
+  ( cd "$here/plugins" && go build -trimpath -ldflags "-X main.version=$2" -o "$out" "./cmd/$1" )
+}
+build_langhost() { quietly language-host _build_langhost; }
+_build_langhost() { build_own_plugin pulumi-language-nodejs "$PULUMI_VERSION"; }
+build_command_provider() { quietly command-provider _build_command_provider; }
+_build_command_provider() { build_own_plugin pulumi-resource-command "$COMMAND_PROVIDER_VERSION"; }
+build_random_provider() { quietly random-provider _build_random_provider; }
+_build_random_provider() { build_own_plugin pulumi-resource-random "$RANDOM_PROVIDER_VERSION"; }
+
+build_k8s_provider() {
+  reuse_plugin kubernetes "$K8S_PROVIDER_VERSION" && return 0
+  quietly kubernetes-provider _build_k8s_provider
+}
+_build_k8s_provider() {
+  wrapper "$OSH_CACHE/build/k8s-provider" 1.24.7
+  # The provider imports a few sdk/v4 packages through a ../sdk replace: use the published twin.
+  go mod edit -replace "github.com/pulumi/pulumi-kubernetes/sdk/v4=github.com/pulumi/pulumi-kubernetes/sdk/v4@v$K8S_PROVIDER_VERSION"
+  go get "github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_MODULE_VERSION"
+  local m; m=$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)
+  mkdir -p cmd/prov
+  cp "$m"/cmd/pulumi-resource-kubernetes/main.go cmd/prov/
+  chmod -R u+w cmd
+  # main.go embeds files that `go generate` makes and the module zip leaves out: make them here.
+  jq -c ".version=\"$K8S_PROVIDER_VERSION\"" "$m/cmd/pulumi-resource-kubernetes/schema.json" > cmd/prov/schema-embed.json
+  jq -c . "$m/cmd/pulumi-resource-kubernetes/terraform-mapping.json" > cmd/prov/terraform-mapping-embed.json
+  go mod tidy
+  go build -trimpath -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_VERSION" \
+    -o "$BIN/pulumi-resource-kubernetes" ./cmd/prov
+}
+
+# A provider already in the user's plugin cache at the exact version is copied, not rebuilt.
+reuse_plugin() { # name version
+  local f="${PULUMI_HOME_USER:-$HOME/.pulumi}/plugins/resource-$1-v$2/pulumi-resource-$1"
+  [ -x "$f" ] || return 1
+  log "reusing $f"; cp "$f" "$BIN/pulumi-resource-$1"
+}
+
+install_plugins() {
+  # Install the provider binaries into the harness's plugin cache at exactly the npm packages'
+  # versions; the engine looks them up by exact version and is told never to download.
+  . "$here/pulumi-env.sh"
+  for p in "kubernetes $K8S_PROVIDER_VERSION" "command $COMMAND_PROVIDER_VERSION" "random $RANDOM_PROVIDER_VERSION"; do
+    set -- $p
+    "$BIN/pulumi" plugin install resource "$1" "$2" --file "$BIN/pulumi-resource-$1" --reinstall >/dev/null 2>&1
+  done
+  "$BIN/pulumi" plugin ls
+}
+
+# The plugin versions must equal what the installed npm packages declare.
+check_npm_pins() {
+  local root="$here/../.." name want got
+  for p in "kubernetes $K8S_PROVIDER_VERSION" "command $COMMAND_PROVIDER_VERSION" "random $RANDOM_PROVIDER_VERSION"; do
+    set -- $p; name=$1; want=$2
+    got=$(jq -r '.dependencies["@pulumi/'"$name"'"]' "$root/package.json")
+    [ "$got" = "$want" ] || { echo "package.json pins @pulumi/$name $got but versions.sh builds $want" >&2; exit 1; }
+  done
+  got=$(jq -r '.dependencies["@pulumi/pulumi"]' "$root/package.json")
+  [ "$got" = "$PULUMI_VERSION" ] || { echo "package.json pins @pulumi/pulumi $got but versions.sh builds $PULUMI_VERSION" >&2; exit 1; }
+}
+
+. "$here/build-cluster.sh"
+
+all=(apt pulumi langhost k8s-provider command-provider random-provider plugins etcd kubernetes kwok helm)
+want=("${@:-${all[@]}}")
+T0=$(date +%s)
+for c in "${want[@]}"; do
+  case "$c" in
+    apt) apt_packages; printf 'toolchain: %-22s ok\n' apt ;;
+    pulumi) check_npm_pins; run_step "pulumi-cli" "$OSH_CACHE/.done-pulumi-$PULUMI_VERSION" build_pulumi ;;
+    langhost) run_step "language-host" "$OSH_CACHE/.done-langhost-$PULUMI_VERSION-$PLUGINS_SRC" build_langhost ;;
+    k8s-provider) run_step "kubernetes-provider" "$OSH_CACHE/.done-k8s-provider-$K8S_PROVIDER_VERSION" build_k8s_provider ;;
+    command-provider) run_step "command-provider" "$OSH_CACHE/.done-command-provider-$COMMAND_PROVIDER_VERSION-$PLUGINS_SRC" build_command_provider ;;
+    random-provider) run_step "random-provider" "$OSH_CACHE/.done-random-provider-$RANDOM_PROVIDER_VERSION-$PLUGINS_SRC" build_random_provider ;;
+    plugins) run_step "plugin-install" "$OSH_CACHE/.done-plugins-$K8S_PROVIDER_VERSION-$COMMAND_PROVIDER_VERSION-$RANDOM_PROVIDER_VERSION-$PLUGINS_SRC" install_plugins ;;
+    etcd) run_step "etcd" "$OSH_CACHE/.done-etcd-$ETCD_VERSION" build_etcd ;;
+    kubernetes) run_step "kubernetes" "$OSH_CACHE/.done-kubernetes-$KUBERNETES_VERSION" build_kubernetes ;;
+    kwok) run_step "kwok" "$OSH_CACHE/.done-kwok-$KWOK_VERSION" build_kwok ;;
+    helm) run_step "helm" "$OSH_CACHE/.done-helm-$HELM_VERSION" build_helm ;;
+    *) echo "unknown component $c (known: ${all[*]})" >&2; exit 2 ;;
+  esac
+done
+echo "toolchain: total $(( $(date +%s) - T0 ))s"

@@ -1,0 +1,20 @@
+# Pinned versions of everything the harness builds or installs. Sourced by the other scripts.
+# The Pulumi plugin versions must equal the npm packages' "pulumi.version" (package.json pins
+# them; toolchain.sh checks): the engine looks plugins up by exact version and never downloads.
+PULUMI_VERSION=3.248.0              # CLI from github.com/pulumi/pulumi/pkg/v3; @pulumi/pulumi on npm
+CLIPBOARD_REPLACE=github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e
+# The Go module proxy serves pulumi-kubernetes' provider module only at this pseudo-version,
+# which is the commit tagged v4.25.0; @pulumi/kubernetes is pinned to 4.25.0 to match.
+K8S_PROVIDER_VERSION=4.25.0
+K8S_PROVIDER_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199
+# The proxy serves no version of the pulumi-command and pulumi-random provider modules, nor of
+# the nested pulumi-language-nodejs module: the harness builds its own implementations of what
+# the program uses (test/harness/plugins), installed at the npm packages' versions.
+COMMAND_PROVIDER_VERSION=1.2.1
+RANDOM_PROVIDER_VERSION=4.21.1
+KUBERNETES_VERSION=1.36.1
+ETCD_VERSION=3.6.14
+KWOK_VERSION=0.8.0
+HELM_VERSION=3.20.2
+
+OSH_CACHE="${OSH_PULUMI_CACHE:-$HOME/.cache/openstack-helm-pulumi}"
