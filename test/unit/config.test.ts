@@ -1,6 +1,9 @@
 // components/config.ts: every bad stack config is rejected before anything runs, with one
 // error that names each key and its fix.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
 import { describe, it } from "node:test";
 import { ConfigError, DEFAULTS, DEFAULT_CHART_VERSIONS, StackConfig, checkMinuteSchedule, loadConfig } from "../../components/config";
 import { devStackConfig, schemaDefaults } from "./program-fixture";
@@ -47,6 +50,15 @@ describe("a good config", () => {
         for (const [k, v] of Object.entries(schemaDefaults())) {
             assert.deepEqual(defaults[k], v, `Pulumi.yaml default of ${k}`);
         }
+    });
+
+    it("declares in Pulumi.yaml without a default only the keys the program requires", () => {
+        // Pulumi refuses to run a stack that lacks any schema key with no default.
+        const doc = yaml.load(fs.readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+        const required = Object.entries(doc.config).filter(([, v]) => v.default === undefined).map(([k]) => k);
+        assert.deepEqual(required, ["domain"]);
+        // domain really is required by the config module.
+        assert.throws(() => load({ ...dev, domain: undefined }), /domain/);
     });
 
     it("takes a local checkout, chart versions and extra values", () => {
