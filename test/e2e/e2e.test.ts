@@ -1,0 +1,264 @@
+// End to end with the real Pulumi engine: `pulumi up` of the dev stack against the simulated
+// cluster and the real local Ceph with the fixture charts, then `preview --expect-no-changes`,
+// the monitor refresher against the live API, `pulumi destroy` and `pulumi stack rm`.
+// Each phase prints its wall time; nothing here asserts on timings.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+
+const ROOT = path.resolve(__dirname, "../..");
+const DEPLOY = path.join(ROOT, "test/harness/deploy.sh");
+const REFRESHER = path.join(ROOT, "components/scripts/update-ceph-config.sh");
+const NS = "openstack";
+const CHARTS = ["mariadb", "rabbitmq", "memcached", "keystone", "glance", "placement", "libvirt", "nova", "openvswitch", "neutron"];
+const MINUTE = 60_000;
+
+interface Result { code: number | null; stdout: string; stderr: string }
+
+/** Runs a command in the stack's environment (project dir, KUBECONFIG, Pulumi env). */
+function run(cmd: string[], opts: { timeoutMs?: number; input?: string; env?: Record<string, string> } = {}): Result {
+    const r = spawnSync("bash", [DEPLOY, "run", ...cmd], {
+        encoding: "utf8", timeout: opts.timeoutMs ?? 5 * MINUTE, input: opts.input, maxBuffer: 64 << 20,
+        env: { ...process.env, ...opts.env },
+    });
+    return { code: r.status, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error ? String(r.error) : "") };
+}
+function ok(cmd: string[], opts: Parameters<typeof run>[1] = {}): string {
+    const r = run(cmd, opts);
+    assert.equal(r.code, 0, `${cmd.join(" ")} failed (${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+    return r.stdout;
+}
+const kubectl = (...a: string[]) => ok(["kubectl", ...a]);
+const ceph = (...a: string[]) => ok(["bash", "-c", '$OSH_CEPH_TOOLBOX ceph "$@"', "ceph", ...a]);
+const cephStatus = (...a: string[]) => run(["bash", "-c", '$OSH_CEPH_TOOLBOX ceph "$@"', "ceph", ...a]);
+const jsonpath = (kind: string, name: string, p: string, ns = NS) => kubectl("-n", ns, "get", kind, name, "-o", `jsonpath=${p}`);
+const exists = (kind: string, name: string, ns?: string) =>
+    run(["kubectl", ...(ns ? ["-n", ns] : []), "get", kind, name, "-o", "name"]).code === 0;
+
+const timings: [string, number][] = [];
+function timed<T>(phase: string, f: () => T): T {
+    const t0 = process.hrtime.bigint();
+    try {
+        return f();
+    } finally {
+        const s = Number(process.hrtime.bigint() - t0) / 1e9;
+        timings.push([phase, s]);
+        console.log(`e2e: phase ${phase} ${s.toFixed(1)}s`);
+    }
+}
+
+function monHostFromCeph(): string {
+    const dump = JSON.parse(ceph("mon", "dump", "-f", "json")) as { mons: { public_addrs: { addrvec: { type: string; addr: string }[] } }[] };
+    return dump.mons.map((m) => m.public_addrs.addrvec.find((a) => a.type === "v1")!.addr).join(",");
+}
+
+before(() => {
+    const r = timed("prepare (toolchain, cluster, stack)", () =>
+        spawnSync("bash", [DEPLOY, "prepare"], { encoding: "utf8", timeout: 80 * MINUTE, stdio: ["ignore", "inherit", "inherit"] }));
+    assert.equal(r.status, 0, "deploy.sh prepare failed");
+    // A leftover stack from an interrupted run: take it down first.
+    const leftover = (JSON.parse(ok(["pulumi", "stack", "export"])).deployment?.resources ?? []).length;
+    if (leftover > 0) ok(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE });
+});
+
+after(() => {
+    console.log("e2e: timings " + timings.map(([p, s]) => `${p}=${s.toFixed(1)}s`).join(" "));
+});
+
+describe("pulumi up of the dev stack", { concurrency: false }, () => {
+    it("up succeeds", () => {
+        timed("up", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 40 * MINUTE }));
+        const count = JSON.parse(ok(["pulumi", "stack", "export"])).deployment.resources.length;
+        console.log(`e2e: stack resources ${count}`);
+    });
+
+    it("every release is deployed in Helm's own records", () => {
+        const records = kubectl("-n", NS, "get", "secret", "-l", "owner=helm",
+            "-o", 'jsonpath={range .items[*]}{.metadata.labels.name}={.metadata.labels.status}{"\\n"}{end}').trim().split("\n");
+        const deployed = new Set(records.filter((r) => r.endsWith("=deployed")).map((r) => r.split("=")[0]));
+        assert.deepEqual([...deployed].sort(), [...CHARTS].sort());
+        const outputs = JSON.parse(ok(["pulumi", "stack", "output", "--json"]));
+        assert.deepEqual(Object.keys(outputs.chartReleases).sort(), [...CHARTS].sort());
+        assert.equal(outputs.chartReleases.keystone.chart, "keystone");
+        assert.equal(outputs.keystonePublicUrl, "http://keystone.citec.com/v3");
+        assert.equal(outputs.adminOpenrc, "[secret]");
+        assert.match(outputs.readinessSummary, /workloads in openstack are ready/);
+    });
+
+    it("hands the charts one shared credential each: DB root, RabbitMQ admin, Keystone admin", () => {
+        const data = (secret: string, key: string) =>
+            Buffer.from(jsonpath("secret", secret, `{.data.${key}}`), "base64").toString();
+        const urlPassword = (url: string) => decodeURIComponent(/^[a-z+]+:\/\/[^:]+:([^@]*)@/.exec(url)![1]);
+        const dbRoot = data("mariadb-dbadmin-password", "MYSQL_DBADMIN_PASSWORD");
+        for (const chart of ["keystone", "glance", "placement", "nova", "neutron"]) {
+            assert.equal(urlPassword(data(`${chart}-db-admin`, "DB_CONNECTION")), dbRoot, `${chart}-db-admin`);
+        }
+        const rmqAdmin = urlPassword(data("keystone-rabbitmq-admin", "RABBITMQ_CONNECTION"));
+        for (const chart of ["glance", "nova", "neutron"]) {
+            assert.equal(urlPassword(data(`${chart}-rabbitmq-admin`, "RABBITMQ_CONNECTION")), rmqAdmin, `${chart}-rabbitmq-admin`);
+        }
+        const openrc = JSON.parse(ok(["pulumi", "stack", "output", "--json", "--show-secrets"])).adminOpenrc as string;
+        const ksAdmin = /OS_PASSWORD=(\S+)/.exec(openrc)![1];
+        for (const chart of ["glance", "placement", "nova", "neutron"]) {
+            assert.equal(data(`${chart}-keystone-admin`, "OS_PASSWORD"), ksAdmin, `${chart}-keystone-admin`);
+        }
+        // Service users get passwords of their own, none of them the seed's "password".
+        const users = ["keystone", "glance", "placement", "nova", "neutron"].map((c) => urlPassword(data(`${c}-db-user`, "DB_CONNECTION")));
+        assert.equal(new Set(users).size, users.length, "each service has its own DB password");
+        for (const pw of [dbRoot, rmqAdmin, ksAdmin, ...users]) {
+            assert.notEqual(pw, "password");
+            assert.ok(pw.length >= 16, "generated credentials are long");
+        }
+    });
+
+    it("creates the Ceph pools and user in the real Ceph with the seed's caps", () => {
+        const pools = ceph("osd", "pool", "ls").trim().split("\n");
+        assert.ok(pools.includes("replicapool") && pools.includes("glance.images"), pools.join(","));
+        assert.match(ceph("osd", "pool", "get", "glance.images", "size"), /size: 1/);
+        assert.match(ceph("osd", "pool", "application", "get", "replicapool"), /rbd/);
+        const user = ceph("auth", "get", "client.glance");
+        assert.match(user, /caps mon = "allow r"/);
+        assert.match(user, /caps osd = "allow class-read object_prefix rbd_children, allow rwx pool=glance.images"/);
+    });
+
+    it("writes the real fsid and monitors into ceph-etc and the real admin key into pvc-ceph-client-key", () => {
+        const conf = jsonpath("configmap", "ceph-etc", "{.data.ceph\\.conf}");
+        assert.match(conf, new RegExp(`^fsid = ${ceph("fsid").trim()}$`, "m"));
+        assert.match(conf, new RegExp(`^mon_host = ${monHostFromCeph().replace(/\./g, "\\.")}$`, "m"));
+        assert.doesNotMatch(conf, /key|keyring/);
+        const key = Buffer.from(jsonpath("secret", "pvc-ceph-client-key", "{.data.key}"), "base64").toString();
+        assert.equal(key, ceph("auth", "get-key", "client.admin").trim());
+        assert.equal(jsonpath("secret", "pvc-ceph-client-key", "{.type}"), "kubernetes.io/rbd");
+    });
+
+    it("keeps secrets out of the state in plaintext", () => {
+        const state = ok(["pulumi", "stack", "export"]);
+        const adminKey = ceph("auth", "get-key", "client.admin").trim();
+        const openrc = JSON.parse(ok(["pulumi", "stack", "output", "--json", "--show-secrets"])).adminOpenrc as string;
+        const ksPassword = /OS_PASSWORD=(\S+)/.exec(openrc)![1];
+        assert.ok(ksPassword.length >= 32);
+        assert.ok(!state.includes(adminKey), "the Ceph admin key is in the state in plaintext");
+        assert.ok(!state.includes(ksPassword), "the Keystone admin password is in the state in plaintext");
+        assert.ok(!state.includes(ceph("auth", "get-key", "client.glance").trim()), "client.glance's key is in the state in plaintext");
+    });
+
+    it("creates the Ingress, the refresher CronJob with its RBAC, the CoreDNS rules and the node labels", () => {
+        assert.equal(jsonpath("ingress", "keystone-ingress", "{.spec.rules[0].host}"), "keystone.citec.com");
+        assert.equal(jsonpath("ingress", "keystone-ingress", "{.spec.rules[0].http.paths[0].backend.service.name}:{.spec.rules[0].http.paths[0].backend.service.port.number}"), "keystone-api:5000");
+        assert.equal(jsonpath("cronjob", "update-ceph-config", "{.spec.schedule}"), "*/5 * * * *");
+        assert.equal(jsonpath("cronjob", "update-ceph-config", "{.spec.jobTemplate.spec.template.spec.serviceAccountName}"), "ceph-config-refresher");
+        assert.ok(exists("role", "ceph-config-refresher-read-mons", "rook-ceph"));
+        assert.ok(exists("rolebinding", "ceph-config-refresher-read-mons", "rook-ceph"));
+        assert.ok(exists("role", "ceph-config-refresher-patch-ceph-etc", NS));
+        assert.ok(exists("rolebinding", "ceph-config-refresher-patch-ceph-etc", NS));
+        assert.ok(exists("clusterrole", "coredns") && exists("clusterrolebinding", "coredns"));
+        assert.match(jsonpath("deployment", "coredns", "{.spec.template.metadata.annotations}", "kube-system"), /coredns-rbac-digest/);
+        const labels = (node: string) => JSON.parse(kubectl("get", "node", node, "-o", "jsonpath={.metadata.labels}")) as Record<string, string>;
+        for (const n of ["k1", "k2", "k3"]) assert.equal(labels(n)["openstack-control-plane"], "enabled", n);
+        for (const n of ["k2", "k3", "k4"]) assert.equal(labels(n)["openstack-compute-node"], "enabled", n);
+        for (const n of ["k1", "k2", "k3", "k4"]) assert.equal(labels(n)["openvswitch"], "enabled", n);
+        assert.equal(labels("k1")["openstack-compute-node"], undefined);
+        assert.equal(labels("k4")["openstack-control-plane"], undefined);
+    });
+
+    it("a second run changes nothing: preview --expect-no-changes", () => {
+        timed("preview", () => ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 15 * MINUTE }));
+    });
+
+    it("never downloads: a plugin missing from the cache is a clear error, with no download tried", () => {
+        const emptyHome = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-home-empty-"));
+        try {
+            const t0 = Date.now();
+            // (deploy.sh run sets PULUMI_HOME itself: override it on the command line.)
+            const r = run(["env", `PULUMI_HOME=${emptyHome}`, "pulumi", "preview", "--stack", "dev"], { timeoutMs: 5 * MINUTE });
+            const seconds = (Date.now() - t0) / 1000;
+            console.log(`e2e: preview with an empty plugin cache failed in ${seconds.toFixed(1)}s`);
+            assert.notEqual(r.code, 0);
+            assert.match(r.stdout + r.stderr, /plugin \S+ \S+ not installed|no resource plugin 'pulumi-resource-\S+' found/);
+        } finally {
+            fs.rmSync(emptyHome, { recursive: true, force: true });
+        }
+    });
+
+    it("the refresher, run with its own ServiceAccount, follows a renamed mon Service and keeps fsid", () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "refresher-e2e-"));
+        const original = jsonpath("service", "rook-ceph-mon-a", "{.spec.ports}", "rook-ceph");
+        const endpoints = jsonpath("configmap", "rook-ceph-mon-endpoints", "{.data.data}", "rook-ceph");
+        const fsidBefore = /^fsid = (.*)$/m.exec(jsonpath("configmap", "ceph-etc", "{.data.ceph\\.conf}"))![1];
+        try {
+            timed("refresher", () => {
+                // Rook replaces mon a by mon d: a new Service (new cluster IP) and endpoints entry.
+                kubectl("-n", "rook-ceph", "delete", "service", "rook-ceph-mon-a");
+                const svc = {
+                    apiVersion: "v1", kind: "Service",
+                    metadata: { name: "rook-ceph-mon-d", namespace: "rook-ceph", labels: { app: "rook-ceph-mon", mon: "d", ceph_daemon_id: "d", rook_cluster: "rook-ceph" } },
+                    spec: { ports: JSON.parse(original), selector: { app: "rook-ceph-mon", mon: "d" } },
+                };
+                ok(["kubectl", "apply", "-f", "-"], { input: JSON.stringify(svc) });
+                kubectl("-n", "rook-ceph", "patch", "configmap", "rook-ceph-mon-endpoints", "--type", "merge",
+                    "-p", JSON.stringify({ data: { data: endpoints.replace(/^a=/, "d=").replace(/,a=/, ",d=") } }));
+                const newIp = jsonpath("service", "rook-ceph-mon-d", "{.spec.clusterIP}", "rook-ceph");
+
+                // A kubeconfig with only the refresher ServiceAccount's token.
+                const token = kubectl("-n", NS, "create", "token", "ceph-config-refresher", "--duration=10m").trim();
+                const kc = path.join(tmp, "kubeconfig");
+                ok(["bash", "-c", `kubectl config view --minify --raw > ${kc}`]);
+                ok(["kubectl", "--kubeconfig", kc, "config", "set-credentials", "refresher", `--token=${token}`]);
+                ok(["kubectl", "--kubeconfig", kc, "config", "set-context", "--current", "--user=refresher"]);
+                const can = (verb: string, what: string, ns: string) =>
+                    run(["kubectl", "--kubeconfig", kc, "auth", "can-i", verb, what, "-n", ns]).stdout.trim();
+                assert.equal(can("get", "secrets", NS), "no", "the refresher must not read Secrets");
+                assert.equal(can("patch", "configmap/ceph-etc", NS), "yes");
+                assert.equal(can("patch", "configmap/other", NS), "no");
+
+                ok(["bash", REFRESHER], { env: { KUBECONFIG: kc } });
+                const conf = jsonpath("configmap", "ceph-etc", "{.data.ceph\\.conf}");
+                assert.match(conf, new RegExp(`^mon_host = ${newIp.replace(/\./g, "\\.")}:6789$`, "m"));
+                assert.match(conf, new RegExp(`^fsid = ${fsidBefore}$`, "m"));
+            });
+        } finally {
+            // Put Rook's stand-ins back as they were, for the next run on this cluster.
+            run(["kubectl", "-n", "rook-ceph", "delete", "service", "rook-ceph-mon-d", "--ignore-not-found"]);
+            run(["kubectl", "apply", "-f", "-"], {
+                input: JSON.stringify({
+                    apiVersion: "v1", kind: "Service",
+                    metadata: { name: "rook-ceph-mon-a", namespace: "rook-ceph", labels: { app: "rook-ceph-mon", mon: "a", ceph_daemon_id: "a", rook_cluster: "rook-ceph" } },
+                    spec: { ports: JSON.parse(original), selector: { app: "rook-ceph-mon", mon: "a" } },
+                }),
+            });
+            run(["kubectl", "-n", "rook-ceph", "patch", "configmap", "rook-ceph-mon-endpoints", "--type", "merge", "-p", JSON.stringify({ data: { data: endpoints } })]);
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
+    it("destroy removes what the program created and keeps the pools", () => {
+        timed("destroy", () => ok(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
+        assert.equal(kubectl("-n", NS, "get", "secret", "-l", "owner=helm", "-o", "name").trim(), "", "no Helm release is left");
+        for (const [kind, name, ns] of [
+            ["configmap", "ceph-etc", NS], ["configmap", "update-ceph-config-script", NS], ["secret", "pvc-ceph-client-key", NS],
+            // Secrets the charts render from the program's credentials go with their releases.
+            ["secret", "keystone-db-admin", NS], ["secret", "nova-rabbitmq-user", NS], ["secret", "mariadb-dbadmin-password", NS],
+            ["cronjob", "update-ceph-config", NS], ["serviceaccount", "ceph-config-refresher", NS], ["ingress", "keystone-ingress", NS],
+            ["role", "ceph-config-refresher-read-mons", "rook-ceph"], ["rolebinding", "ceph-config-refresher-read-mons", "rook-ceph"],
+            ["role", "ceph-config-refresher-patch-ceph-etc", NS], ["rolebinding", "ceph-config-refresher-patch-ceph-etc", NS],
+            ["clusterrole", "coredns", undefined], ["clusterrolebinding", "coredns", undefined], ["storageclass", "rook-ceph-block", undefined],
+        ] as [string, string, string | undefined][]) {
+            assert.ok(!exists(kind, name, ns), `${kind} ${name} is still there`);
+        }
+        for (const n of ["k1", "k2", "k3", "k4"]) {
+            const labels = JSON.parse(kubectl("get", "node", n, "-o", "jsonpath={.metadata.labels}")) as Record<string, string>;
+            for (const l of ["openstack-control-plane", "openstack-compute-node", "openvswitch"]) assert.equal(labels[l], undefined, `${n} keeps ${l}`);
+        }
+        assert.notEqual(cephStatus("auth", "get", "client.glance").code, 0, "client.glance is still in Ceph");
+        const pools = ceph("osd", "pool", "ls").trim().split("\n");
+        assert.ok(pools.includes("replicapool") && pools.includes("glance.images"), "pools that may hold data are kept");
+        assert.ok(exists("namespace", NS), "the namespace (with its volumes) is kept");
+    });
+
+    it("stack rm", () => {
+        timed("stack rm", () => ok(["pulumi", "stack", "rm", "--yes"]));
+    });
+});
