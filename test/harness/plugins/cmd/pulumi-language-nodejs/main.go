@@ -112,15 +112,9 @@ func resourcePackages(programDir string) ([]*pulumirpc.PackageDependency, error)
 }
 
 func visit(dir string, found map[string]*pulumirpc.PackageDependency, walk func(string) error) error {
-	raw, err := os.ReadFile(filepath.Join(dir, "package.json"))
-	if err != nil {
-		return nil
-	}
 	var pkg packageJSON
-	if err := json.Unmarshal(raw, &pkg); err != nil {
-		return nil
-	}
-	if pkg.Pulumi != nil && pkg.Pulumi.Resource {
+	raw, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err == nil && json.Unmarshal(raw, &pkg) == nil && pkg.Pulumi != nil && pkg.Pulumi.Resource {
 		name := pkg.Pulumi.Name
 		if name == "" {
 			name = strings.TrimPrefix(pkg.Name, "@pulumi/")
