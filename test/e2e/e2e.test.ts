@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { poolCreateScript, poolDeleteScript, userCreateScript, userDeleteScript } from "../../components/ceph";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DEPLOY = path.join(ROOT, "test/harness/deploy.sh");
@@ -122,6 +123,30 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
         const user = ceph("auth", "get", "client.glance");
         assert.match(user, /caps mon = "allow r"/);
         assert.match(user, /caps osd = "allow class-read object_prefix rbd_children, allow rwx pool=glance.images"/);
+    });
+
+    it("its Ceph scripts are safe to re-run against the real Ceph, and apply a caps change", () => {
+        // The exact scripts the program's Commands run, on a scratch pool and user.
+        const sh = (script: string) => ok(["bash", "-c", 'exec bash -c "$1"', "script", script]);
+        const tb = "$OSH_CEPH_TOOLBOX";
+        const pool = { name: "e2e-rerun", pgs: 8, size: 1, purge: false };
+        for (let i = 0; i < 2; i++) assert.equal(sh(poolCreateScript(tb, pool)).trim(), "e2e-rerun");
+        assert.match(ceph("osd", "pool", "application", "get", "e2e-rerun"), /rbd/);
+        const user = { name: "e2e-rerun", caps: { mon: "allow r", osd: "allow rwx pool=e2e-rerun", mgr: undefined } };
+        const key1 = sh(userCreateScript(tb, user)).trim();
+        const key2 = sh(userCreateScript(tb, user)).trim();
+        assert.equal(key2, key1, "a re-run keeps the user and its key");
+        assert.equal(key1, ceph("auth", "get-key", "client.e2e-rerun").trim());
+        // get-or-create with other caps fails with EINVAL on a real cluster; the script applies them.
+        assert.notEqual(cephStatus("auth", "get-or-create", "client.e2e-rerun", "mon", "allow r", "osd", "allow r pool=e2e-rerun").code, 0);
+        const changed = { ...user, caps: { ...user.caps, osd: "allow class-read object_prefix rbd_children, allow rwx pool=e2e-rerun" } };
+        assert.equal(sh(userCreateScript(tb, changed)).trim(), key1);
+        assert.match(ceph("auth", "get", "client.e2e-rerun"), /caps osd = "allow class-read object_prefix rbd_children, allow rwx pool=e2e-rerun"/);
+        for (let i = 0; i < 2; i++) sh(userDeleteScript(tb, user));
+        assert.notEqual(cephStatus("auth", "get", "client.e2e-rerun").code, 0);
+        // Without purge, deleting a pool resource keeps the pool.
+        sh(poolDeleteScript(tb, pool));
+        assert.ok(ceph("osd", "pool", "ls").split("\n").includes("e2e-rerun"));
     });
 
     it("writes the real fsid and monitors into ceph-etc and the real admin key into pvc-ceph-client-key", () => {
