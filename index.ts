@@ -10,6 +10,7 @@ import { Identity } from "./components/identity";
 import { Image } from "./components/image";
 import { Infra } from "./components/infra";
 import { Network } from "./components/network";
+import { Preflight, nothingBefore } from "./components/preflight";
 import { Readiness } from "./components/readiness";
 import { Storage } from "./components/storage";
 
@@ -27,9 +28,13 @@ const ceph: CephCommandContext = { toolbox: config.storage.cephToolbox, environm
 const kubectl = config.kubeContext ? `kubectl --context '${config.kubeContext}'` : "kubectl";
 
 // The install order, as a DAG of layers (each edge one dependsOn):
-//   storage, dnsRbac -> infra -> identity -> image | compute | network -> readiness
-const storage = new Storage("storage", { config, ceph }, { providers });
-const dnsRbac = new DnsRbac("dns-rbac", { config }, { providers });
+//   preflight -> storage, dnsRbac -> infra -> identity -> image | compute | network -> readiness
+const preflight = new Preflight("preflight", {
+    namespace: config.namespace, kubectl, environment, allowLeftoverData: config.allowLeftoverData,
+}, { providers });
+nothingBefore(preflight);
+const storage = new Storage("storage", { config, ceph }, { providers, dependsOn: [preflight] });
+const dnsRbac = new DnsRbac("dns-rbac", { config }, { providers, dependsOn: [preflight] });
 const infra = new Infra("infra", {
     config, namespace: storage.namespace, storageClassName: storage.storageClassName,
 }, { providers, dependsOn: [storage, dnsRbac] });

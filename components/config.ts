@@ -34,6 +34,8 @@ export interface StackConfig {
     readonly namespace: string;
     /** create: the program creates (and on purge deletes) the namespace; adopt: it must exist. */
     readonly namespaceMode: "create" | "adopt";
+    /** Install even if the namespace holds volumes, keys or releases of an earlier install. */
+    readonly allowLeftoverData: boolean;
     readonly domain: string;
     readonly nodes: readonly NodeSpec[];
 
@@ -122,6 +124,7 @@ export const DEFAULT_CHART_VERSIONS: Readonly<Record<ChartName, string>> = {
 export const DEFAULTS = {
     namespace: "openstack",
     namespaceMode: "create",
+    allowLeftoverData: false,
     storageClass: "rook-ceph-block",
     manageStorageClass: true,
     rookNamespace: "rook-ceph",
@@ -247,6 +250,7 @@ export function loadConfig(reader: ConfigReader): StackConfig {
     const kubeContext = str("kubeContext");
     const namespace = matching("namespace", DNS_LABEL, "a valid namespace name (DNS label)", DEFAULTS.namespace, DEFAULTS.namespace)!;
     const namespaceMode = oneOf("namespaceMode", ["create", "adopt"] as const, DEFAULTS.namespaceMode);
+    const allowLeftoverData = bool("allowLeftoverData", DEFAULTS.allowLeftoverData);
 
     const domainRaw = str("domain");
     let domain = "";
@@ -446,6 +450,7 @@ export function loadConfig(reader: ConfigReader): StackConfig {
         kubeContext,
         namespace,
         namespaceMode,
+        allowLeftoverData,
         domain,
         nodes,
         storage: {

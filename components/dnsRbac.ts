@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { StackConfig } from "./config";
+import { layersBefore } from "./layer";
 
 /** The seed's CoreDNS rules: list/watch what CoreDNS resolves. */
 export const COREDNS_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
@@ -28,7 +29,8 @@ export class DnsRbac extends pulumi.ComponentResource {
     constructor(name: string, args: DnsRbacArgs, opts?: pulumi.ComponentResourceOptions) {
         super("openstack-helm-pulumi:components:DnsRbac", name, {}, opts);
         const dns = args.config.dns;
-        const parent = { parent: this };
+        // Every child waits for what the layer comes after (the preflight check).
+        const parent = { parent: this, dependsOn: layersBefore(opts) };
 
         const role = new k8s.rbac.v1.ClusterRole(`${name}-coredns`, {
             metadata: { name: "coredns" },
@@ -49,7 +51,7 @@ export class DnsRbac extends pulumi.ComponentResource {
         }, {
             ...parent,
             // Restart only after the new rules are in place.
-            dependsOn: [role, binding],
+            dependsOn: [...parent.dependsOn, role, binding],
             // On destroy, leave the annotation: relinquishing it would restart CoreDNS once more.
             retainOnDelete: true,
         });

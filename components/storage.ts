@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CephCommandContext, cephConf, cephPool, cephRead, parseMonDump } from "./ceph";
 import { StackConfig } from "./config";
+import { layersBefore } from "./layer";
 
 export const REFRESHER_SCRIPT_PATH = path.join(__dirname, "scripts", "update-ceph-config.sh");
 export const REFRESHER_SCRIPT_NAME = "update-ceph-config.sh";
@@ -40,7 +41,8 @@ export class Storage extends pulumi.ComponentResource {
         super("openstack-helm-pulumi:components:Storage", name, {}, opts);
         const cfg = args.config;
         const st = cfg.storage;
-        const parent = { parent: this };
+        // Every child waits for what the layer comes after (the preflight check).
+        const parent = { parent: this, dependsOn: layersBefore(opts) };
 
         if (cfg.namespaceMode === "create") {
             const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {

@@ -99,6 +99,7 @@ describe("bad configs are rejected, naming the key and the fix", () => {
         ["replication zero", { ...dev, cephReplication: "0" }, "cephReplication", /between 1 and 7/],
         ["pgs not a power of two", { ...dev, cephPoolPgs: "30" }, "cephPoolPgs", /power of two/],
         ["purge not a boolean", { ...dev, purgeOnDestroy: "yes" }, "purgeOnDestroy", /true or false/],
+        ["allowLeftoverData not a boolean", { ...dev, allowLeftoverData: "sometimes" }, "allowLeftoverData", /true or false/],
         ["toolbox with a command separator", { ...dev, cephToolbox: "kubectl exec x -- ; rm -rf /" }, "cephToolbox", /plain command prefix/],
         ["daily refresher", { ...dev, refresherSchedule: "0 0 * * *" }, "refresherSchedule", /\*\/5/],
         ["refresher image latest", { ...dev, refresherImage: "bitnami/kubectl:latest" }, "refresherImage", /pinned/],

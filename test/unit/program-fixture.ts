@@ -1,5 +1,6 @@
 // Runs the whole program (index.ts) under mocks with a given stack config and returns what it
 // registered, for the program tests.
+import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
@@ -27,7 +28,12 @@ export interface ProgramRun {
 
 export async function runProgram(config: Record<string, unknown>): Promise<ProgramRun> {
     await installMocks({ ...schemaDefaults(), ...config });
-    const program = await import("../../index");
+    // As the engine runs it: inside the root Stack resource (stack transformations need one).
+    let program: Record<string, unknown> = {};
+    await pulumi.runtime.runInPulumiStack(async () => {
+        program = await import("../../index");
+        return undefined;
+    });
     const outputs: Record<string, any> = {};
     const secretOutputs = new Set<string>();
     for (const [k, v] of Object.entries(program)) {

@@ -8,7 +8,7 @@ import { FAKE_ADMIN_KEY, FAKE_FSID, FAKE_GLANCE_KEY } from "./mocks";
 import { ProgramRun, byType, devStackConfig, get, named, release, runProgram, stringLeaves } from "./program-fixture";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
-const COMPONENT_TYPES = ["Storage", "DnsRbac", "Infra", "Identity", "Image", "Compute", "Network", "Readiness"].map(
+const COMPONENT_TYPES = ["Preflight", "Storage", "DnsRbac", "Infra", "Identity", "Image", "Compute", "Network", "Readiness"].map(
     (t) => `openstack-helm-pulumi:components:${t}`,
 );
 const DEV_CHARTS = ["mariadb", "rabbitmq", "memcached", "keystone", "glance", "placement", "libvirt", "nova", "openvswitch", "neutron"];
@@ -25,6 +25,19 @@ const dependsOn = (dependent: { dependencies: string[] }, urn: string) => depend
 describe("install order (the layer DAG)", () => {
     it("installs exactly the default charts", () => {
         assert.deepEqual(byType(run, RELEASE).map((r) => r.inputs.name).sort(), [...DEV_CHARTS].sort());
+    });
+
+    it("preflight -> storage and DNS RBAC: the leftover check runs before anything is changed", () => {
+        const check = urnOf("preflight-leftovers");
+        for (const name of ["storage-storageclass", "storage-pool-replicapool", "storage-ceph-etc", "dns-rbac-coredns-restart"]) {
+            assert.ok(dependsOn(named(run, name), check), `${name} waits for the preflight check`);
+        }
+        assert.match(named(run, "preflight-leftovers").inputs.create, /mysql-data-mariadb-server-/);
+        // Not only the first layers: no custom resource at all may be created before it passes.
+        for (const r of run.resources) {
+            if (!r.custom || r.type.startsWith("pulumi:providers:") || r.urn === check) continue;
+            assert.ok(dependsOn(r, check), `${r.type} ${r.name} waits for the preflight check`);
+        }
     });
 
     it("storage and DNS RBAC -> infra", () => {
@@ -110,7 +123,7 @@ describe("parenting", () => {
         for (const r of run.resources) {
             if (!r.custom || r.type.startsWith("pulumi:")) continue;
             if (r.type === RELEASE) continue; // releases are named after their chart
-            assert.match(r.name, /^(storage|dns-rbac|infra|identity|image|compute|network|readiness)-/, r.name);
+            assert.match(r.name, /^(preflight|storage|dns-rbac|infra|identity|image|compute|network|readiness)-/, r.name);
         }
     });
 });

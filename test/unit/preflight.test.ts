@@ -1,0 +1,80 @@
+// The preflight leftover check, run by bash against a stand-in kubectl on PATH that answers
+// like a namespace an earlier install left behind (or a new one).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { preflightScript } from "../../components/preflight";
+
+const STANDIN = String.raw`#!/bin/bash
+set -eu
+S="$STANDIN_STATE"
+case "$*" in
+  "get namespace openstack -o name") [ -e "$S/namespace" ] && echo namespace/openstack || { echo 'Error from server (NotFound)' >&2; exit 1; } ;;
+  "-n openstack get persistentvolumeclaims,secrets -o name") cat "$S/objects" ;;
+  "-n openstack get secrets -l owner=helm -o jsonpath="*) cat "$S/releases" ;;
+  *) echo "stand-in kubectl: unexpected call: $*" >&2; exit 99 ;;
+esac
+`;
+
+let bin: string;
+const dirs: string[] = [];
+before(() => {
+    bin = fs.mkdtempSync(path.join(os.tmpdir(), "standin-kubectl-"));
+    fs.writeFileSync(path.join(bin, "kubectl"), STANDIN, { mode: 0o755 });
+});
+after(() => {
+    for (const d of [bin, ...dirs]) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function check(ns: { exists: boolean; objects?: string[]; releases?: string[] }, allow = false) {
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), "standin-ns-"));
+    dirs.push(state);
+    if (ns.exists) fs.writeFileSync(path.join(state, "namespace"), "");
+    fs.writeFileSync(path.join(state, "objects"), (ns.objects ?? []).map((o) => `${o}\n`).join(""));
+    fs.writeFileSync(path.join(state, "releases"), (ns.releases ?? []).map((o) => `${o}\n`).join(""));
+    const r = spawnSync("bash", ["-c", preflightScript("kubectl", "openstack", allow)], {
+        encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, STANDIN_STATE: state },
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("preflight: an earlier install's leftovers stop the first install", () => {
+    it("passes on a new namespace", () => {
+        const r = check({ exists: false });
+        assert.equal(r.code, 0, r.err);
+        assert.match(r.out, /is new/);
+    });
+
+    it("passes on a namespace with only unrelated objects", () => {
+        const r = check({ exists: true, objects: ["persistentvolumeclaim/data-something-0", "secret/my-tls", "secret/keystone-fernet-keys-backup"], releases: ["ingress-nginx"] });
+        assert.equal(r.code, 0, r.err);
+    });
+
+    it("refuses kept volumes, kept Keystone keys and foreign releases, naming each and the fixes", () => {
+        const r = check({
+            exists: true,
+            objects: ["persistentvolumeclaim/mysql-data-mariadb-server-0", "persistentvolumeclaim/rabbitmq-data-rabbitmq-rabbitmq-0", "secret/keystone-fernet-keys", "secret/other"],
+            releases: ["keystone", "keystone", "ingress-nginx"],
+        });
+        assert.equal(r.code, 1);
+        for (const what of ["persistentvolumeclaim/mysql-data-mariadb-server-0", "persistentvolumeclaim/rabbitmq-data-rabbitmq-rabbitmq-0", "secret/keystone-fernet-keys", "helm release keystone"]) {
+            assert.ok(r.err.includes(what), `names ${what}:\n${r.err}`);
+        }
+        assert.doesNotMatch(r.err, /secret\/other|ingress-nginx/);
+        assert.equal(r.err.match(/helm release keystone/g)?.length, 1);
+        assert.match(r.err, /kubectl delete namespace openstack/);
+        assert.match(r.err, /purgeOnDestroy=true/);
+        assert.match(r.err, /pulumi config set allowLeftoverData true/);
+        assert.match(r.err, /Nothing has been changed/);
+    });
+
+    it("goes on with a warning when allowLeftoverData is set", () => {
+        const r = check({ exists: true, objects: ["persistentvolumeclaim/mysql-data-mariadb-server-0"] }, true);
+        assert.equal(r.code, 0);
+        assert.match(r.err, /allowLeftoverData is true/);
+        assert.match(r.err, /mysql-data-mariadb-server-0/);
+    });
+});
