@@ -74,26 +74,9 @@ func (p *commandProvider) Check(_ context.Context, req *pulumirpc.CheckRequest) 
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
 }
 
+// Diff: a change to triggers replaces the command; any other input change is an update.
 func (p *commandProvider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := rpcbase.Unmarshal(req.GetOlds())
-	if err != nil {
-		return nil, err
-	}
-	news, err := rpcbase.Unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	changed := rpcbase.ChangedKeys(olds, news, commandInputs)
-	if len(changed) == 0 {
-		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
-	}
-	var replaces []string
-	for _, k := range changed {
-		if k == "triggers" {
-			replaces = append(replaces, k)
-		}
-	}
-	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: replaces}, nil
+	return rpcbase.Diff(req, commandInputs, func(k string) bool { return k == "triggers" })
 }
 
 func str(m resource.PropertyMap, k string) (string, bool) {

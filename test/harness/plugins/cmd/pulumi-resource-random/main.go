@@ -95,19 +95,7 @@ func (p *randomProvider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	olds, err := rpcbase.Unmarshal(req.GetOlds())
-	if err != nil {
-		return nil, err
-	}
-	news, err := rpcbase.Unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	changed := rpcbase.ChangedKeys(olds, news, keys)
-	if len(changed) == 0 {
-		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
-	}
-	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: changed}, nil
+	return rpcbase.Diff(req, keys, func(string) bool { return true })
 }
 
 func (p *randomProvider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {

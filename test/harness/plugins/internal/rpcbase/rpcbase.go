@@ -58,6 +58,30 @@ func Marshal(m resource.PropertyMap) (*structpb.Struct, error) {
 	return plugin.MarshalProperties(m, plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true})
 }
 
+// Diff compares a diff request's old state and new inputs over inputKeys; replace says which
+// of the changed keys force a replacement.
+func Diff(req *pulumirpc.DiffRequest, inputKeys []string, replace func(key string) bool) (*pulumirpc.DiffResponse, error) {
+	olds, err := Unmarshal(req.GetOlds())
+	if err != nil {
+		return nil, err
+	}
+	news, err := Unmarshal(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	changed := ChangedKeys(olds, news, inputKeys)
+	if len(changed) == 0 {
+		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+	}
+	var replaces []string
+	for _, k := range changed {
+		if replace(k) {
+			replaces = append(replaces, k)
+		}
+	}
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed, Replaces: replaces}, nil
+}
+
 // ChangedKeys lists the keys among inputKeys whose value differs between olds and news
 // (an unknown new value counts as a change).
 func ChangedKeys(olds, news resource.PropertyMap, inputKeys []string) []string {
