@@ -3,7 +3,7 @@
 # unless OSH_KUBECONFIG names a cluster), the fixture charts, a local file state backend.
 #
 #   deploy.sh up         toolchain, cluster, `pulumi up` of the dev stack, print the outputs
-#   deploy.sh down       `pulumi destroy`, `pulumi stack rm`, stop what cluster-up started
+#   deploy.sh down       `pulumi destroy`, `pulumi stack rm`; on the simulator, stop and delete it
 #   deploy.sh prepare    everything up to (not including) `pulumi up`
 #   deploy.sh run CMD..  run CMD in the stack's project directory with the stack's environment
 #
@@ -80,7 +80,9 @@ case "${1:-}" in
       pulumi destroy --yes
       pulumi stack rm --yes "$STACK"
     fi
-    if [ -z "${OSH_KUBECONFIG:-}" ]; then bash "$here/cluster-down.sh"; fi
+    # The simulated cluster and its Ceph are the embedded default's own: delete them too, so the
+    # next `up` starts clean (destroy keeps the namespace's volumes, as on a real cluster).
+    if [ -z "${OSH_KUBECONFIG:-}" ]; then bash "$here/cluster-down.sh" --purge; fi
     ;;
   run)
     shift
