@@ -34,7 +34,7 @@ export interface StackConfig {
     readonly namespace: string;
     /** create: the program creates (and on purge deletes) the namespace; adopt: it must exist. */
     readonly namespaceMode: "create" | "adopt";
-    /** Install even if the namespace holds volumes, keys or releases of an earlier install. */
+    /** Let the first install go on over an earlier install's volumes (see components/preflight.ts). */
     readonly allowLeftoverData: boolean;
     readonly domain: string;
     readonly nodes: readonly NodeSpec[];

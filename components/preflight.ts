@@ -27,22 +27,27 @@ export function preflightScript(kubectl: string, namespace: string, allowLeftove
     return `set -euo pipefail
 ns=${shq(namespace)}
 if ! ${kubectl} get namespace "$ns" -o name >/dev/null 2>&1; then echo "namespace $ns is new"; exit 0; fi
-found=$( { ${kubectl} -n "$ns" get persistentvolumeclaims,secrets -o name | grep -E ${shq(`${pvcPattern}|${secretPattern}`)} || true
-  ${kubectl} -n "$ns" get secrets -l owner=helm -o 'jsonpath={range .items[*]}{.metadata.labels.name}{"\\n"}{end}' | grep -E ${shq(releasePattern)} | sort -u | sed 's#^#helm release #' || true; } )
-if [ -z "$found" ]; then echo "namespace $ns holds nothing of an earlier install"; exit 0; fi
-if ${allowLeftoverData ? "true" : "false"}; then
-  echo "namespace $ns holds data of an earlier install; going on because allowLeftoverData is true:" >&2
-  echo "$found" >&2
+objects=$(${kubectl} -n "$ns" get persistentvolumeclaims,secrets -o name)
+volumes=$(echo "$objects" | grep -E ${shq(pvcPattern)} || true)
+keys=$(echo "$objects" | grep -E ${shq(secretPattern)} || true)
+releases=$(${kubectl} -n "$ns" get secrets -l owner=helm -o 'jsonpath={range .items[*]}{.metadata.labels.name}{"\\n"}{end}' | grep -E ${shq(releasePattern)} | sort -u || true)
+if [ -z "$volumes$keys$releases" ]; then echo "namespace $ns holds nothing of an earlier install"; exit 0; fi
+# Volumes may be carried over on purpose; the key Secrets and foreign releases make the install fail.
+if ${allowLeftoverData ? "true" : "false"} && [ -z "$keys$releases" ]; then
+  echo "namespace $ns holds volumes of an earlier install; going on because allowLeftoverData is true:" >&2
+  echo "$volumes" | sed 's/^/  /' >&2
   exit 0
 fi
 {
-  echo "namespace $ns holds what an earlier install left, which this stack cannot use:"
-  echo "$found" | sed 's/^/  /'
-  echo "Its volumes hold databases set up with that install's credentials, and the Keystone chart"
-  echo "cannot install over its kept key Secrets. Nothing has been changed. Either:"
-  echo "  - remove it: kubectl delete namespace $ns (or pulumi destroy that stack with purgeOnDestroy=true)"
-  echo "  - uninstall the Helm releases above if a hand install made them"
-  echo "  - or, if you carry the old credentials over yourself: pulumi config set allowLeftoverData true"
+  echo "namespace $ns holds what an earlier install left, which this stack cannot install over:"
+  [ -z "$volumes" ] || echo "$volumes" | sed 's/$/  (a volume: its database holds that install'"'"'s credentials)/; s/^/  /'
+  [ -z "$keys" ] || echo "$keys" | sed 's/$/  (kept by the Keystone chart: its pre-install hook fails on it)/; s/^/  /'
+  [ -z "$releases" ] || echo "$releases" | sed 's/^/  helm release /; s/$/  (installed outside this stack)/'
+  echo "Nothing has been changed. To start clean: kubectl delete namespace $ns"
+  echo "  (or pulumi destroy the stack that made it, with purgeOnDestroy=true)."
+  [ -z "$keys" ] || echo "Or remove the kept keys: kubectl -n $ns delete secret $(echo "$keys" | sed 's#^secret/##' | tr '\\n' ' ')"
+  [ -z "$releases" ] || echo "Or uninstall those releases: helm -n $ns uninstall $(echo "$releases" | tr '\\n' ' ')"
+  [ -z "$volumes" ] || echo "To keep the volumes (carrying that install's credentials over in chartValues): pulumi config set allowLeftoverData true"
 } >&2
 exit 1`;
 }

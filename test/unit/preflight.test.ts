@@ -14,7 +14,7 @@ S="$STANDIN_STATE"
 case "$*" in
   "get namespace openstack -o name") [ -e "$S/namespace" ] && echo namespace/openstack || { echo 'Error from server (NotFound)' >&2; exit 1; } ;;
   "-n openstack get persistentvolumeclaims,secrets -o name") cat "$S/objects" ;;
-  "-n openstack get secrets -l owner=helm -o jsonpath="*) cat "$S/releases" ;;
+  "-n openstack get secrets -l owner=helm -o jsonpath={range .items[*]}{.metadata.labels.name}{\"\\n\"}{end}") cat "$S/releases" ;;
   *) echo "stand-in kubectl: unexpected call: $*" >&2; exit 99 ;;
 esac
 `;
@@ -56,7 +56,7 @@ describe("preflight: an earlier install's leftovers stop the first install", () 
     it("refuses kept volumes, kept Keystone keys and foreign releases, naming each and the fixes", () => {
         const r = check({
             exists: true,
-            objects: ["persistentvolumeclaim/mysql-data-mariadb-server-0", "persistentvolumeclaim/rabbitmq-data-rabbitmq-rabbitmq-0", "secret/keystone-fernet-keys", "secret/other"],
+            objects: ["persistentvolumeclaim/mysql-data-mariadb-server-0", "persistentvolumeclaim/rabbitmq-data-rabbitmq-rabbitmq-0", "secret/keystone-fernet-keys", "secret/keystone-credential-keys", "secret/other"],
             releases: ["keystone", "keystone", "ingress-nginx"],
         });
         assert.equal(r.code, 1);
@@ -65,16 +65,28 @@ describe("preflight: an earlier install's leftovers stop the first install", () 
         }
         assert.doesNotMatch(r.err, /secret\/other|ingress-nginx/);
         assert.equal(r.err.match(/helm release keystone/g)?.length, 1);
+        assert.match(r.err, /Nothing has been changed/);
         assert.match(r.err, /kubectl delete namespace openstack/);
         assert.match(r.err, /purgeOnDestroy=true/);
+        assert.match(r.err, /kubectl -n openstack delete secret keystone-fernet-keys keystone-credential-keys/);
+        assert.match(r.err, /helm -n openstack uninstall keystone/);
         assert.match(r.err, /pulumi config set allowLeftoverData true/);
-        assert.match(r.err, /Nothing has been changed/);
     });
 
-    it("goes on with a warning when allowLeftoverData is set", () => {
+    it("lets kept volumes through with a warning when allowLeftoverData is set", () => {
         const r = check({ exists: true, objects: ["persistentvolumeclaim/mysql-data-mariadb-server-0"] }, true);
         assert.equal(r.code, 0);
         assert.match(r.err, /allowLeftoverData is true/);
         assert.match(r.err, /mysql-data-mariadb-server-0/);
+    });
+
+    it("still refuses the Keystone keys and foreign releases with allowLeftoverData: the install would fail on them", () => {
+        const keys = check({ exists: true, objects: ["persistentvolumeclaim/mysql-data-mariadb-server-0", "secret/keystone-fernet-keys"] }, true);
+        assert.equal(keys.code, 1);
+        assert.match(keys.err, /kubectl -n openstack delete secret keystone-fernet-keys/);
+        const releases = check({ exists: true, releases: ["nova"] }, true);
+        assert.equal(releases.code, 1);
+        assert.match(releases.err, /helm -n openstack uninstall nova/);
+        assert.doesNotMatch(releases.err, /allowLeftoverData/, "the volumes hint only when there are volumes");
     });
 });
