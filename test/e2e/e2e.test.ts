@@ -57,6 +57,8 @@ function monHostFromCeph(): string {
 }
 
 before(() => {
+    // The cycle deletes the namespace at the end (the operator's cleanup): never on a real cluster.
+    assert.ok(!process.env.OSH_KUBECONFIG, "the e2e test runs against the simulator only: unset OSH_KUBECONFIG");
     const r = timed("prepare (toolchain, cluster, stack)", () =>
         spawnSync("bash", [DEPLOY, "prepare"], { encoding: "utf8", timeout: 80 * MINUTE, stdio: ["ignore", "inherit", "inherit"] }));
     assert.equal(r.status, 0, "deploy.sh prepare failed");
