@@ -16,6 +16,9 @@ const REFRESHER = path.join(ROOT, "components/scripts/update-ceph-config.sh");
 const NS = "openstack";
 const CHARTS = ["mariadb", "rabbitmq", "memcached", "keystone", "glance", "placement", "libvirt", "nova", "openvswitch", "neutron"];
 const MINUTE = 60_000;
+const SIM_DIR = process.env.OSH_SIM_DIR ?? path.join(process.env.OSH_PULUMI_CACHE ?? path.join(os.homedir(), ".cache/openstack-helm-pulumi"), "sim");
+/** Whether this run started the simulator (then it stops it again; one already up stays up). */
+let startedSimulator = false;
 
 interface Result { code: number | null; stdout: string; stderr: string }
 
@@ -59,6 +62,7 @@ function monHostFromCeph(): string {
 before(() => {
     // The cycle deletes the namespace at the end (the operator's cleanup): never on a real cluster.
     assert.ok(!process.env.OSH_KUBECONFIG, "the e2e test runs against the simulator only: unset OSH_KUBECONFIG");
+    startedSimulator = !fs.existsSync(path.join(SIM_DIR, "run", "ready"));
     const r = timed("prepare (toolchain, cluster, stack)", () =>
         spawnSync("bash", [DEPLOY, "prepare"], { encoding: "utf8", timeout: 80 * MINUTE, stdio: ["ignore", "inherit", "inherit"] }));
     assert.equal(r.status, 0, "deploy.sh prepare failed");
@@ -70,6 +74,7 @@ before(() => {
 });
 
 after(() => {
+    if (startedSimulator) spawnSync("bash", [path.join(ROOT, "test/harness/cluster-down.sh")], { stdio: "inherit", timeout: 5 * MINUTE });
     console.log("e2e: timings " + timings.map(([p, s]) => `${p}=${s.toFixed(1)}s`).join(" "));
 });
 
