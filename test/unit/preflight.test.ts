@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { preflightScript } from "../../components/preflight";
+import { standinKubectl } from "./standin";
 
 const STANDIN = String.raw`#!/bin/bash
 set -eu
@@ -19,24 +19,15 @@ case "$*" in
 esac
 `;
 
-let bin: string;
-const dirs: string[] = [];
-before(() => {
-    bin = fs.mkdtempSync(path.join(os.tmpdir(), "standin-kubectl-"));
-    fs.writeFileSync(path.join(bin, "kubectl"), STANDIN, { mode: 0o755 });
-});
-after(() => {
-    for (const d of [bin, ...dirs]) fs.rmSync(d, { recursive: true, force: true });
-});
+const kubectl = standinKubectl(STANDIN);
 
 function check(ns: { exists: boolean; objects?: string[]; releases?: string[] }, allow = false) {
-    const state = fs.mkdtempSync(path.join(os.tmpdir(), "standin-ns-"));
-    dirs.push(state);
+    const state = kubectl.newState();
     if (ns.exists) fs.writeFileSync(path.join(state, "namespace"), "");
     fs.writeFileSync(path.join(state, "objects"), (ns.objects ?? []).map((o) => `${o}\n`).join(""));
     fs.writeFileSync(path.join(state, "releases"), (ns.releases ?? []).map((o) => `${o}\n`).join(""));
     const r = spawnSync("bash", ["-c", preflightScript("kubectl", "openstack", allow)], {
-        encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, STANDIN_STATE: state },
+        encoding: "utf8", env: kubectl.env(state),
     });
     return { code: r.status, out: r.stdout, err: r.stderr };
 }

@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { REFRESHER_SCRIPT_PATH } from "../../components/storage";
+import { standinKubectl } from "./standin";
 
 const FSID = "5c0f6f2e-0b8e-4d3f-9a54-3f1c2c7e9d10";
 const ORIGINAL_CONF = `[global]\nfsid = ${FSID}\nmon_host = 10.96.10.1:6789,10.96.10.2:6789,10.96.10.3:6789\nauth_client_required = cephx\n\n[client]\nrbd_cache = true\n`;
@@ -31,17 +31,8 @@ case "$*" in
 esac
 `;
 
-let bin: string;
+const kubectl = standinKubectl(STANDIN);
 let state: string;
-const states: string[] = [];
-
-before(() => {
-    bin = fs.mkdtempSync(path.join(os.tmpdir(), "standin-kubectl-"));
-    fs.writeFileSync(path.join(bin, "kubectl"), STANDIN, { mode: 0o755 });
-});
-after(() => {
-    for (const d of [bin, ...states]) fs.rmSync(d, { recursive: true, force: true });
-});
 
 interface Cluster {
     endpoints: string;
@@ -50,8 +41,7 @@ interface Cluster {
 }
 
 function cluster(c: Cluster) {
-    state = fs.mkdtempSync(path.join(os.tmpdir(), "standin-state-"));
-    states.push(state);
+    state = kubectl.newState();
     fs.writeFileSync(path.join(state, "mon-endpoints"), c.endpoints);
     fs.writeFileSync(path.join(state, "services"), c.services.map(([n, ip]) => `${n} ${ip}\n`).join(""));
     // kubectl's jsonpath prints the value as stored.
@@ -62,7 +52,7 @@ function cluster(c: Cluster) {
 function refresh() {
     // bash reads the script: no exec bit needed (as the CronJob runs it).
     const r = spawnSync("bash", [REFRESHER_SCRIPT_PATH], {
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, STANDIN_STATE: state },
+        env: kubectl.env(state),
         encoding: "utf8",
     });
     return { code: r.status, stderr: r.stderr, conf: fs.readFileSync(path.join(state, "ceph.conf"), "utf8"), patches: readOr(path.join(state, "patches")) };
