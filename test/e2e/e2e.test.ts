@@ -85,6 +85,17 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
         console.log(`e2e: stack resources ${count}`);
     });
 
+    it("the engine names every resource as the unit tests' URN snapshot pins it", () => {
+        const resources = JSON.parse(ok(["pulumi", "stack", "export"])).deployment.resources as { urn: string; type: string }[];
+        // The snapshot leaves out the root Stack and the default providers the engine adds.
+        const urns = resources
+            .filter((r) => r.type !== "pulumi:pulumi:Stack" && !/::default(_[0-9_]+)?$/.test(r.urn))
+            .map((r) => r.urn)
+            .sort();
+        const pinned = fs.readFileSync(path.join(ROOT, "test/unit/snapshots/urns-dev.txt"), "utf8").split("\n").filter(Boolean);
+        assert.deepEqual(urns, pinned);
+    });
+
     it("every release is deployed in Helm's own records", () => {
         const records = kubectl("-n", NS, "get", "secret", "-l", "owner=helm",
             "-o", 'jsonpath={range .items[*]}{.metadata.labels.name}={.metadata.labels.status}{"\\n"}{end}').trim().split("\n");

@@ -55,6 +55,15 @@ export const FAKE_MON_DUMP = JSON.stringify({
 
 export const registered: Registered[] = [];
 
+/** A resource read from the cluster (`.get`): in the state under its URN, but not managed. */
+export interface Read {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly parent: string;
+}
+export const reads: Read[] = [];
+
 /** What the fake cluster answers for each resource type. */
 function outputsFor(type: string, name: string, inputs: Record<string, any>, id?: string): Record<string, any> {
     switch (type) {
@@ -105,6 +114,14 @@ class RecordingMonitor extends MockMonitor {
         });
         return super.registerResource(req, callback);
     }
+
+    async readResource(req: any, callback: (err: any, res: any) => void): Promise<void> {
+        const type: string = req.getType();
+        const name: string = req.getName();
+        const parent: string = req.getParent();
+        reads.push({ type, name, parent, urn: (this as any).newUrn(parent, type, name) });
+        return super.readResource(req, callback);
+    }
 }
 
 const mocks: pulumi.runtime.Mocks = {
@@ -126,6 +143,7 @@ export const PROJECT = "openstack-helm-pulumi";
 /** Installs the mocks and the given stack config (keys without the project prefix). */
 export async function installMocks(config: Record<string, unknown>, stack = "dev"): Promise<void> {
     registered.length = 0;
+    reads.length = 0;
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
     // setMocks turns on the features a mock engine has (secrets above all); swapping in the
     // recording monitor resets them, so carry them over.

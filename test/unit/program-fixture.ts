@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { Registered, installMocks, promiseOf, registered } from "./mocks";
+import { Read, Registered, installMocks, promiseOf, reads, registered } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -12,6 +12,23 @@ export const ROOT = path.resolve(__dirname, "../..");
 export function devStackConfig(): Record<string, unknown> {
     const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
     return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k.replace(/^openstack-helm-pulumi:/, ""), v]));
+}
+
+/**
+ * The dev stack with the optional parts on and the other choices flipped: Cinder, Horizon and
+ * Heat, a local openstack-helm checkout, an adopted namespace, purge on destroy.
+ */
+export function allOptionsConfig(): Record<string, unknown> {
+    return {
+        ...devStackConfig(),
+        enableCinder: "true", enableHorizon: "true", enableHeat: "true",
+        chartSource: "local", chartLocalPath: "/src/openstack-helm",
+        namespaceMode: "adopt", namespace: "osh",
+        purgeOnDestroy: "true", manageStorageClass: "false",
+        ephemeralOnCeph: "true", cephReplication: "2",
+        tunnelInterface: "eth1", externalInterface: "eth2",
+        chartValues: { nova: { conf: { nova: { DEFAULT: { debug: true } } } } },
+    };
 }
 
 /** Pulumi.yaml's schema defaults, as the CLI would put them into the stack config. */
@@ -22,6 +39,8 @@ export function schemaDefaults(): Record<string, unknown> {
 
 export interface ProgramRun {
     readonly resources: Registered[];
+    /** Resources read with `.get` (adopted namespace, existing StorageClass). */
+    readonly reads: Read[];
     readonly outputs: Record<string, any>;
     readonly secretOutputs: Set<string>;
 }
@@ -42,7 +61,7 @@ export async function runProgram(config: Record<string, unknown>): Promise<Progr
     }
     // Let registrations still in flight land.
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-    return { resources: [...registered], outputs, secretOutputs };
+    return { resources: [...registered], reads: [...reads], outputs, secretOutputs };
 }
 
 export const byType = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === type);

@@ -4,20 +4,11 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { valuePaths } from "../../components/helm";
 import { credentialPaths, unknownPaths } from "./chart-paths";
-import { ProgramRun, byType, devStackConfig, named, release, runProgram } from "./program-fixture";
+import { ProgramRun, allOptionsConfig, byType, named, release, runProgram } from "./program-fixture";
 
 let run: ProgramRun;
 before(async () => {
-    run = await runProgram({
-        ...devStackConfig(),
-        enableCinder: "true", enableHorizon: "true", enableHeat: "true",
-        chartSource: "local", chartLocalPath: "/src/openstack-helm",
-        namespaceMode: "adopt", namespace: "osh",
-        purgeOnDestroy: "true", manageStorageClass: "false",
-        ephemeralOnCeph: "true", cephReplication: "2",
-        tunnelInterface: "eth1", externalInterface: "eth2",
-        chartValues: { nova: { conf: { nova: { DEFAULT: { debug: true } } } } },
-    });
+    run = await runProgram(allOptionsConfig());
 });
 
 const componentOf = (chart: string) => release(run, chart).parent.split("::").at(-1);

@@ -1,0 +1,15 @@
+// Name stability of the stack with every option on (program-fixture.ts): see urn-snapshot.ts.
+import { before, describe, it } from "node:test";
+import { ProgramRun, allOptionsConfig, runProgram } from "./program-fixture";
+import { assertMatchesSnapshot, engineUrns } from "./urn-snapshot";
+
+let run: ProgramRun;
+before(async () => {
+    run = await runProgram(allOptionsConfig());
+});
+
+describe("resource names of the all-options stack", () => {
+    it("match the committed URN snapshot", () => {
+        assertMatchesSnapshot(engineUrns(run, "dev"), "urns-all-options.txt");
+    });
+});

@@ -1,0 +1,15 @@
+// Name stability of the dev stack (Pulumi.dev.yaml): see urn-snapshot.ts.
+import { before, describe, it } from "node:test";
+import { ProgramRun, devStackConfig, runProgram } from "./program-fixture";
+import { assertMatchesSnapshot, engineUrns } from "./urn-snapshot";
+
+let run: ProgramRun;
+before(async () => {
+    run = await runProgram(devStackConfig());
+});
+
+describe("resource names of the dev stack", () => {
+    it("match the committed URN snapshot", () => {
+        assertMatchesSnapshot(engineUrns(run, "dev"), "urns-dev.txt");
+    });
+});
