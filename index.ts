@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CephCommandContext } from "./components/ceph";
 import { Compute } from "./components/compute";
-import { loadConfig } from "./components/config";
+import { PROJECT, isConfigSecret, loadConfig } from "./components/config";
 import { DnsRbac } from "./components/dnsRbac";
 import { Identity } from "./components/identity";
 import { Image } from "./components/image";
@@ -14,7 +14,9 @@ import { Preflight, nothingBefore } from "./components/preflight";
 import { Readiness } from "./components/readiness";
 import { Storage } from "./components/storage";
 
-const config = loadConfig(new pulumi.Config());
+const stackConfig = new pulumi.Config();
+const config = loadConfig({ get: (key) => stackConfig.get(key), isSecret: (key) => isConfigSecret(`${PROJECT}:${key}`) });
+for (const warning of config.warnings) pulumi.log.warn(warning);
 
 const kubernetes = new k8s.Provider("kubernetes", {
     kubeconfig: config.kubeconfig,

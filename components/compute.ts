@@ -12,7 +12,7 @@ export const COMPUTE_NODE_LABEL = "openstack-compute-node";
 export interface ComputeArgs {
     readonly config: StackConfig;
     readonly namespace: pulumi.Input<string>;
-    readonly shared: Shared & { readonly metadataSecret: pulumi.Input<string> };
+    readonly shared: Shared & { readonly metadataSecret: pulumi.Output<string> };
 }
 
 /**

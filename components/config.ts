@@ -3,6 +3,7 @@
 //
 // loadConfig() checks every key, collects every problem and throws one ConfigError naming each
 // key and its fix, so a bad stack fails before anything is changed.
+import { ChartInventory, checkOverrides, inventoryFromCheckout, pinnedInventory } from "./chartValues";
 
 /** Project name: the prefix of every config key (`openstack-helm-pulumi:<key>`). */
 export const PROJECT = "openstack-helm-pulumi";
@@ -61,8 +62,10 @@ export interface StackConfig {
         readonly source: ChartSource;
         /** Pinned version per chart (repository source only). */
         readonly versions: Readonly<Record<ChartName, string>>;
-        /** Extra values per chart, deep-merged after ours. */
+        /** Extra values per chart, deep-merged after ours; every path checked against the chart. */
         readonly values: Readonly<Partial<Record<ChartName, Record<string, unknown>>>>;
+        /** The extra values were set with --secret: every leaf of them is kept secret. */
+        readonly valuesSecret: boolean;
         readonly timeoutSeconds: number;
         readonly rabbitmqTimeoutSeconds: number;
     };
@@ -94,6 +97,9 @@ export interface StackConfig {
     readonly optional: { readonly cinder: boolean; readonly horizon: boolean; readonly heat: boolean };
 
     readonly readinessTimeoutSeconds: number;
+
+    /** What the config does that is allowed but unchecked (logged as warnings). */
+    readonly warnings: readonly string[];
 }
 
 /** Chart repository of openstack-helm (tarballs published from master). */
@@ -157,9 +163,22 @@ export const DEFAULTS = {
     readinessTimeoutSeconds: 1800,
 } as const;
 
+/**
+ * Whether a config key was set with --secret. The Node SDK knows (the engine passes the secret
+ * keys) but keeps the function out of its typings.
+ */
+export function isConfigSecret(fullKey: string): boolean {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
+    if (typeof runtimeConfig.isConfigSecret !== "function") throw new Error("@pulumi/pulumi no longer has runtime.isConfigSecret");
+    return runtimeConfig.isConfigSecret(fullKey);
+}
+
 /** What loadConfig needs from a config reader; `pulumi.Config` satisfies it. */
 export interface ConfigReader {
     get(key: string): string | undefined;
+    /** Whether the key was set with --secret (unknown: treated as not). */
+    isSecret?(key: string): boolean;
 }
 
 export class ConfigError extends Error {
@@ -391,6 +410,28 @@ export function loadConfig(reader: ConfigReader): StackConfig {
             }
         }
     }
+    const unchecked = json("chartValuesUnchecked");
+    let uncheckedPaths: string[] = [];
+    if (unchecked !== undefined) {
+        if (!Array.isArray(unchecked) || !unchecked.every((u) => typeof u === "string" && /^[a-z]+\.[^.]/.test(u))) {
+            fail("chartValuesUnchecked", "must be a list of <chart>.<values path> strings", objFix("chartValuesUnchecked", "[0]' nova.some.key"));
+        } else uncheckedPaths = unchecked as string[];
+    }
+    const warnings: string[] = [];
+    for (const [chart, v] of Object.entries(values) as [ChartName, Record<string, unknown>][]) {
+        const found = chartInventory(source, chart, versions[chart]);
+        if ("problem" in found) {
+            if (source.kind === "local") fail("chartLocalPath", found.problem, setFix("chartLocalPath", "<an openstack-helm checkout>"));
+            else warnings.push(`${key(`chartValues.${chart}`)}: ${found.problem}; its keys are not checked, so Helm ignores a misspelt one silently`);
+            continue;
+        }
+        for (const { path, problem } of checkOverrides(chart, found.inventory, v)) {
+            if (uncheckedPaths.includes(`${chart}.${path}`)) continue;
+            const k = `chartValues.${chart}.${path}`;
+            fail(k, problem, `pulumi config rm --path '${key(k)}' (or, if the chart reads it after all: ${objFix("chartValuesUnchecked", `[0]' ${chart}.${path}`)})`);
+        }
+    }
+    const valuesSecret = reader.isSecret?.("chartValues") ?? false;
     const timeoutSeconds = int("helmTimeoutSeconds", DEFAULTS.helmTimeoutSeconds, 60, 7200);
     const rabbitmqTimeoutSeconds = int("rabbitmqTimeoutSeconds", DEFAULTS.rabbitmqTimeoutSeconds, 60, 7200);
 
@@ -458,7 +499,7 @@ export function loadConfig(reader: ConfigReader): StackConfig {
             monPort, refresherSchedule, refresherImage,
         },
         dns: { corednsNamespace, corednsDeployment },
-        charts: { source, versions, values, timeoutSeconds, rabbitmqTimeoutSeconds },
+        charts: { source, versions, values, valuesSecret, timeoutSeconds, rabbitmqTimeoutSeconds },
         replicas: { mariadb, rabbitmq, memcached },
         identity: { publicHost, ingressClass },
         image: { bootstrap },
@@ -466,7 +507,21 @@ export function loadConfig(reader: ConfigReader): StackConfig {
         network: { tunnelInterface, externalInterface, externalBridge, flatNetworks },
         optional,
         readinessTimeoutSeconds,
+        warnings,
     });
+}
+
+/** What a chart reads: from the local checkout, or the committed inventory of the pinned version. */
+function chartInventory(source: ChartSource, chart: ChartName, version: string): { inventory: ChartInventory } | { problem: string } {
+    if (source.kind === "local") {
+        try {
+            return { inventory: inventoryFromCheckout(source.path, chart) };
+        } catch (e) {
+            return { problem: `cannot read chart ${chart} of ${source.path} to check its chartValues: ${(e as Error).message}` };
+        }
+    }
+    const inventory = pinnedInventory(chart, version);
+    return inventory ? { inventory } : { problem: `the program has no values inventory for chart ${chart} ${version}` };
 }
 
 /** Node names with a role, in config order. */

@@ -1,5 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import { ChartName, StackConfig } from "./config";
 
 /** A values tree whose leaves may be Outputs (credentials). */
@@ -19,6 +22,13 @@ export function deepMerge<T extends Record<string, unknown>>(base: T, override: 
         out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
     }
     return out as T;
+}
+
+/** The same tree with every leaf (a list counts as one) made a secret. */
+export function secretLeaves(values: Record<string, unknown>): Values {
+    return Object.fromEntries(
+        Object.entries(values).map(([k, v]) => [k, isPlainObject(v) ? secretLeaves(v) : pulumi.secret(v as ValueLeaf)]),
+    ) as Values;
 }
 
 /** Every leaf path of a values tree, dotted (`volume.class_name`). */
@@ -50,13 +60,43 @@ export interface ReleaseArgs {
     readonly timeoutSeconds?: number;
 }
 
+/** Files of a chart directory, relative and sorted, without what `helm dependency build` writes. */
+function chartFiles(dir: string, rel = ""): string[] {
+    return fs
+        .readdirSync(path.join(dir, rel), { withFileTypes: true })
+        .filter((e) => !(rel === "" && (e.name === "charts" || e.name === "Chart.lock")))
+        .flatMap((e) => {
+            const p = rel ? `${rel}/${e.name}` : e.name;
+            return e.isDirectory() ? chartFiles(dir, p) : [p];
+        })
+        .sort();
+}
+
+/**
+ * A digest of a local chart's files and of the helm-toolkit it renders with. A checkout never
+ * bumps Chart.yaml's version, which is all the Release compares of a chart: carrying the digest
+ * in the release's description makes an edited template an update of that release.
+ */
+export function localChartDigest(checkout: string, chart: string): string {
+    const hash = createHash("sha256");
+    for (const dir of [chart, "helm-toolkit"]) {
+        for (const file of chartFiles(path.join(checkout, dir))) {
+            hash.update(`${dir}/${file}\0`).update(fs.readFileSync(path.join(checkout, dir, file))).update("\0");
+        }
+    }
+    return hash.digest("hex").slice(0, 16);
+}
+
 /** The chart reference (repository + pinned version, or a local checkout). */
-export function chartRef(cfg: StackConfig, chart: ChartName): Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "repositoryOpts" | "dependencyUpdate"> {
+export function chartRef(
+    cfg: StackConfig,
+    chart: ChartName,
+): Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "repositoryOpts" | "dependencyUpdate" | "description"> {
     const src = cfg.charts.source;
     if (src.kind === "local") {
         // The seed's way: a checkout whose charts reach helm-toolkit as file://../helm-toolkit;
         // dependencyUpdate does `helm dependency build` when charts/ lacks it.
-        return { chart: `${src.path}/${chart}`, dependencyUpdate: true };
+        return { chart: `${src.path}/${chart}`, dependencyUpdate: true, description: `chart files sha256:${localChartDigest(src.path, chart)}` };
     }
     return { chart, version: cfg.charts.versions[chart], repositoryOpts: { repo: src.repository } };
 }
@@ -68,16 +108,17 @@ export function osRelease(
     args: ReleaseArgs,
     opts: pulumi.CustomResourceOptions,
 ): k8s.helm.v3.Release {
-    const merged = deepMerge(args.values as Record<string, unknown>, cfg.charts.values[args.chart]);
+    const extra = cfg.charts.values[args.chart];
+    const merged = deepMerge(args.values as Record<string, unknown>, extra && cfg.charts.valuesSecret ? secretLeaves(extra) : extra);
     return new k8s.helm.v3.Release(
         args.chart,
         {
             name: args.chart,
             namespace,
             ...chartRef(cfg, args.chart),
-            // pulumi.output() of a tree holding secrets is itself secret: the whole values blob
-            // is stored encrypted and shown as [secret].
-            values: pulumi.output(merged),
+            // The tree as it is: only the credential leaves are secrets, so a preview shows
+            // `replicas: 1 => 3` and a rotated password as [secret] => [secret].
+            values: merged,
             skipAwait: args.wait === "hooks",
             waitForJobs: args.wait === "ready",
             timeout: args.timeoutSeconds ?? cfg.charts.timeoutSeconds,

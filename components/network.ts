@@ -11,7 +11,7 @@ export const OPENVSWITCH_LABEL = "openvswitch";
 export interface NetworkArgs {
     readonly config: StackConfig;
     readonly namespace: pulumi.Input<string>;
-    readonly shared: Shared & { readonly metadataSecret: pulumi.Input<string> };
+    readonly shared: Shared & { readonly metadataSecret: pulumi.Output<string> };
 }
 
 /**

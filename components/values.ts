@@ -6,7 +6,8 @@ import { Values } from "./helm";
 // values the real charts read. Every path here exists in the chart at the pinned commit
 // (test/unit/values-paths.test.ts checks them against the charts' own values).
 
-type Secret = pulumi.Input<string>;
+/** A credential: always an Output (a secret), never a plain string that could leak. */
+type Secret = pulumi.Output<string>;
 
 /** Credentials shared by every chart that has the key (contract §3.1). */
 export interface Shared {

@@ -1,50 +1,34 @@
-// Checks values paths against the real charts' values (../shared/reference), the contract.
-import * as fs from "fs";
-import * as path from "path";
+// Checks values paths against the real charts at the pinned versions: the program's committed
+// inventory (components/data/chart-values.json, made from the charts by test/harness/chart-inventory.ts).
+import { ChartInventory, checkOverrides, pinnedInventory } from "../../components/chartValues";
+import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS } from "../../components/config";
 
-export const REFERENCE_FILE = path.resolve(__dirname, "../../../shared/reference/osh-values-paths-head.json");
-
-type Kind = "map" | "list" | "string" | "number" | "bool" | "null";
-interface Reference { charts: Record<string, { version: string; paths: Record<string, Kind> }> }
-
-let cached: Reference | undefined;
-export function reference(): Reference {
-    if (!cached) {
-        if (!fs.existsSync(REFERENCE_FILE)) {
-            throw new Error(`chart reference ${REFERENCE_FILE} is missing: the tests need the shared/ folder beside the repository`);
-        }
-        cached = JSON.parse(fs.readFileSync(REFERENCE_FILE, "utf8")) as Reference;
-    }
-    return cached;
+export function inventory(chart: string): ChartInventory | undefined {
+    if (!(CHARTS as readonly string[]).includes(chart)) return undefined;
+    return pinnedInventory(chart, DEFAULT_CHART_VERSIONS[chart as ChartName]);
 }
 
-/**
- * Maps whose keys are free-form in the charts (rendered config files, per-endpoint host
- * overrides, extra manifests): a path below one of them need not be listed.
- */
-const FREE_FORM = [/^conf$/, /^conf\./, /^endpoints\.[^.]+\.host_fqdn_override$/, /^extraObjects$/];
-
-/** The paths (dotted) a chart does not have; empty when every path is valid. */
+/** The paths (dotted) the pinned chart does not read; empty when every path is valid. */
 export function unknownPaths(chart: string, paths: string[]): string[] {
-    const known = reference().charts[chart]?.paths;
-    if (!known) return paths.map((p) => `${p} (no chart ${chart})`);
-    return paths.filter((p) => {
-        if (p in known) return false;
+    const inv = inventory(chart);
+    if (!inv) return paths.map((p) => `${p} (no chart ${chart})`);
+    const tree: Record<string, unknown> = {};
+    for (const p of paths) {
         const parts = p.split(".");
-        for (let i = parts.length - 1; i > 0; i--) {
-            const ancestor = parts.slice(0, i).join(".");
-            if (ancestor in known) {
-                return !(known[ancestor] === "map" && FREE_FORM.some((re) => re.test(ancestor)));
-            }
-        }
-        return true;
-    });
+        let at = tree;
+        for (const k of parts.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+        at[parts[parts.length - 1]] = null;
+    }
+    return checkOverrides(chart, inv, tree).map((x) => x.path);
 }
 
-/** Every credential leaf of a chart: passwords, cookies and shared secrets. */
+/** Whether a values path names a credential: a password, cookie or shared secret. */
+export function isCredentialPath(p: string): boolean {
+    return /^endpoints\..*\.auth\..*password$/.test(p) || /(memcache_secret_key|erlang_cookie|metadata_proxy_shared_secret|horizon_secret_key)$/.test(p);
+}
+
+/** Every credential leaf a chart has a default for (which the program must replace). */
 export function credentialPaths(chart: string): string[] {
-    const known = reference().charts[chart].paths;
-    return Object.keys(known).filter(
-        (p) => known[p] === "string" && (/^endpoints\..*\.auth\..*password$/.test(p) || /(memcache_secret_key|erlang_cookie|metadata_proxy_shared_secret|horizon_secret_key)$/.test(p)),
-    );
+    const known = inventory(chart)!.paths;
+    return Object.keys(known).filter((p) => known[p] === "string" && isCredentialPath(p));
 }

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { describe, it } from "node:test";
 import { ConfigError, DEFAULTS, DEFAULT_CHART_VERSIONS, StackConfig, checkMinuteSchedule, loadConfig } from "../../components/config";
-import { devStackConfig, schemaDefaults } from "./program-fixture";
+import { FIXTURE_CHARTS, devStackConfig, schemaDefaults } from "./program-fixture";
 
 /** A reader over plain values, as the Pulumi runtime hands them over (objects as JSON). */
 function reader(values: Record<string, unknown>) {
@@ -63,11 +63,11 @@ describe("a good config", () => {
 
     it("takes a local checkout, chart versions and extra values", () => {
         const cfg = load({
-            ...dev, chartSource: "local", chartLocalPath: "/src/openstack-helm/",
+            ...dev, chartSource: "local", chartLocalPath: `${FIXTURE_CHARTS}/`,
             chartVersions: { keystone: "2026.1.30+abcdef123" },
             chartValues: { nova: { conf: { nova: { DEFAULT: { debug: true } } } } },
         });
-        assert.deepEqual(cfg.charts.source, { kind: "local", path: "/src/openstack-helm" });
+        assert.deepEqual(cfg.charts.source, { kind: "local", path: FIXTURE_CHARTS });
         assert.equal(cfg.charts.versions.keystone, "2026.1.30+abcdef123");
         assert.equal(cfg.charts.versions.nova, DEFAULT_CHART_VERSIONS.nova);
         assert.deepEqual(cfg.charts.values.nova, { conf: { nova: { DEFAULT: { debug: true } } } });
@@ -133,5 +133,65 @@ describe("bad configs are rejected, naming the key and the fix", () => {
         const e = rejects({ ...dev, domain: undefined, virtType: "xen", cephPoolPgs: "30", mariadbReplicas: "4" }, "domain", /domain/);
         assert.equal(e.problems.length, 4, e.message);
         assert.match(e.message, /4 problems; nothing was changed/);
+    });
+});
+
+describe("chartValues are checked against the chart at the version being installed", () => {
+    const v = (chartValues: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ ...dev, chartValues, ...extra });
+    const bad: [string, Record<string, unknown>, string, RegExp][] = [
+        ["the seed's volume.storage_class (mariadb)", v({ mariadb: { volume: { storage_class: "rook-ceph-block" } } }), "chartValues.mariadb.volume.storage_class", /chart mariadb 2026\.1\.6\+0ee5adeff .*did you mean volume\.class_name\?/],
+        ["the seed's volume.storage_class (rabbitmq)", v({ rabbitmq: { volume: { storage_class: "rook-ceph-block" } } }), "chartValues.rabbitmq.volume.storage_class", /did you mean volume\.class_name\?/],
+        ["the seed's dependency_service (neutron)", v({ neutron: { dependency_service: "mariadb" } }), "chartValues.neutron.dependency_service", /chart neutron .*did you mean dependencies\?/],
+        ["the seed's job.storage_init.backoffLimit (glance)", v({ glance: { job: { storage_init: { backoffLimit: 50 } } } }), "chartValues.glance.job.storage_init.backoffLimit", /is not a value of chart glance/],
+        ["a misspelt password key", v({ keystone: { endpoints: { identity: { auth: { admin: { passwd: "x" } } } } } }), "chartValues.keystone.endpoints.identity.auth.admin.passwd", /did you mean endpoints\.identity\.auth\.admin\.password\?/],
+        ["a misspelt map", v({ nova: { pod: { replica: { api: 2 } } } }), "chartValues.nova.pod.replica.api", /did you mean pod\.replicas\?/],
+        ["a made-up manifest", v({ glance: { manifests: { job_storage_init_backoff: true } } }), "chartValues.glance.manifests.job_storage_init_backoff", /is not a value of chart glance/],
+        ["a map where the chart has a number", v({ mariadb: { pod: { replicas: { server: { count: 3 } } } } }), "chartValues.mariadb.pod.replicas.server.count", /goes below pod\.replicas\.server, which is a number/],
+        ["a string where the chart has a map", v({ mariadb: { volume: "10Gi" } }), "chartValues.mariadb.volume", /is a map in chart mariadb .* gives a string/],
+        ["a list where the chart has a map", v({ nova: { images: { tags: ["nova:latest"] } } }), "chartValues.nova.images.tags", /is a map .* gives a list/],
+        ["below a string", v({ mariadb: { volume: { size: { gb: 5 } } } }), "chartValues.mariadb.volume.size.gb", /goes below volume\.size, which is a string/],
+        ["a misspelt key of a service user", v({ placement: { endpoints: { oslo_db: { auth: { placement: { pasword: "x" } } } } } }), "chartValues.placement.endpoints.oslo_db.auth.placement.pasword", /did you mean endpoints\.oslo_db\.auth\.placement\.password\?/],
+        ["an override of a local checkout's chart it lacks", v({ mariadb: { volume: { storage_class: "x" } } }, { chartSource: "local", chartLocalPath: FIXTURE_CHARTS }), "chartValues.mariadb.volume.storage_class", /chart mariadb .*did you mean volume\.class_name\?/],
+        ["a local checkout without the chart", v({ nova: { pod: {} } }, { chartSource: "local", chartLocalPath: "/nonexistent/openstack-helm" }), "chartLocalPath", /cannot read chart nova/],
+        ["chartValuesUnchecked not a list of paths", v({}, { chartValuesUnchecked: ["nova"] }), "chartValuesUnchecked", /--path/],
+    ];
+    for (const [what, values, key, fix] of bad) {
+        it(`refuses ${what}`, () => {
+            rejects(values, key, fix);
+        });
+    }
+
+    it("names the fix: remove the key, or mark it unchecked", () => {
+        const e = rejects(v({ mariadb: { volume: { storage_class: "x" } } }), "chartValues.mariadb.volume.storage_class", /config rm --path 'openstack-helm-pulumi:chartValues\.mariadb\.volume\.storage_class'/);
+        assert.match(e.message, /chartValuesUnchecked\[0\]' mariadb\.volume\.storage_class/);
+    });
+
+    it("accepts real keys, new keys of maps the chart enumerates, and free-form subtrees", () => {
+        const cfg = load(v({
+            mariadb: { volume: { class_name: "fast" }, pod: { replicas: { server: 3 }, security_context: { server: { pod: { fsGroup: 999 } } } } },
+            nova: { conf: { nova: { DEFAULT: { debug: true } } }, extraObjects: [{ kind: "ConfigMap" }] },
+            keystone: { endpoints: { identity: { auth: { operator: { password: "x", username: "operator" } }, host_fqdn_override: { public: { host: "id.example.com", tls: {} } } } } },
+            neutron: { network: { interface: { tunnel: "eth1" } }, conf: { plugins: { ml2_conf: { ml2: { mechanism_drivers: "openvswitch,l2population" } } } } },
+            cinder: { conf: { backends: { rbd2: { volume_driver: "rbd" } } } },
+        }));
+        assert.equal(cfg.charts.values.mariadb?.volume && (cfg.charts.values.mariadb.volume as { class_name: string }).class_name, "fast");
+        assert.deepEqual(cfg.warnings, []);
+    });
+
+    it("lets a path marked unchecked through", () => {
+        const cfg = load(v({ nova: { not_in_chart: 1 } }, { chartValuesUnchecked: ["nova.not_in_chart"] }));
+        assert.deepEqual(cfg.charts.values.nova, { not_in_chart: 1 });
+    });
+
+    it("warns, and does not pass silently, for a version it has no inventory of", () => {
+        const cfg = load(v({ nova: { not_in_chart: 1 } }, { chartVersions: { nova: "2026.1.99+abcdef123" } }));
+        assert.equal(cfg.warnings.length, 1);
+        assert.match(cfg.warnings[0], /chartValues\.nova: the program has no values inventory for chart nova 2026\.1\.99\+abcdef123; its keys are not checked/);
+    });
+
+    it("keeps chartValues set with --secret secret", () => {
+        const values = v({ nova: { conf: { nova: { DEFAULT: { debug: true } } } } });
+        assert.equal(load(values).charts.valuesSecret, false);
+        assert.equal(loadConfig({ ...reader(values), isSecret: (k) => k === "chartValues" }).charts.valuesSecret, true);
     });
 });

@@ -140,8 +140,8 @@ const mocks: pulumi.runtime.Mocks = {
 
 export const PROJECT = "openstack-helm-pulumi";
 
-/** Installs the mocks and the given stack config (keys without the project prefix). */
-export async function installMocks(config: Record<string, unknown>, stack = "dev"): Promise<void> {
+/** Installs the mocks and the given stack config (keys without the project prefix; secretKeys set with --secret). */
+export async function installMocks(config: Record<string, unknown>, stack = "dev", secretKeys: string[] = []): Promise<void> {
     registered.length = 0;
     reads.length = 0;
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
@@ -153,7 +153,7 @@ export async function installMocks(config: Record<string, unknown>, stack = "dev
     Object.assign(store, features);
     const all: Record<string, string> = {};
     for (const [k, v] of Object.entries(config)) all[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-    pulumi.runtime.setAllConfig(all);
+    pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `${PROJECT}:${k}`));
 }
 
 /** Resolves an Output (test helper; Outputs have no public promise()). */

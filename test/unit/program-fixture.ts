@@ -7,6 +7,8 @@ import * as path from "path";
 import { Read, Registered, installMocks, promiseOf, reads, registered } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "../..");
+/** The fixture charts, laid out as an openstack-helm checkout. */
+export const FIXTURE_CHARTS = path.join(ROOT, "test/fixtures/openstack-helm");
 
 /** Pulumi.dev.yaml's config, without the project prefix. */
 export function devStackConfig(): Record<string, unknown> {
@@ -16,13 +18,14 @@ export function devStackConfig(): Record<string, unknown> {
 
 /**
  * The dev stack with the optional parts on and the other choices flipped: Cinder, Horizon and
- * Heat, a local openstack-helm checkout, an adopted namespace, purge on destroy.
+ * Heat, a local openstack-helm checkout, an adopted namespace, purge on destroy, and extra
+ * chart values (set with --secret: ALL_OPTIONS_SECRET_KEYS).
  */
 export function allOptionsConfig(): Record<string, unknown> {
     return {
         ...devStackConfig(),
         enableCinder: "true", enableHorizon: "true", enableHeat: "true",
-        chartSource: "local", chartLocalPath: "/src/openstack-helm",
+        chartSource: "local", chartLocalPath: FIXTURE_CHARTS,
         namespaceMode: "adopt", namespace: "osh",
         purgeOnDestroy: "true", manageStorageClass: "false",
         ephemeralOnCeph: "true", cephReplication: "2",
@@ -30,6 +33,8 @@ export function allOptionsConfig(): Record<string, unknown> {
         chartValues: { nova: { conf: { nova: { DEFAULT: { debug: true } } } } },
     };
 }
+
+export const ALL_OPTIONS_SECRET_KEYS = ["chartValues"];
 
 /** Pulumi.yaml's schema defaults, as the CLI would put them into the stack config. */
 export function schemaDefaults(): Record<string, unknown> {
@@ -45,8 +50,9 @@ export interface ProgramRun {
     readonly secretOutputs: Set<string>;
 }
 
-export async function runProgram(config: Record<string, unknown>): Promise<ProgramRun> {
-    await installMocks({ ...schemaDefaults(), ...config });
+/** Runs index.ts under mocks; secretKeys are the config keys set with --secret. */
+export async function runProgram(config: Record<string, unknown>, secretKeys: string[] = []): Promise<ProgramRun> {
+    await installMocks({ ...schemaDefaults(), ...config }, "dev", secretKeys);
     // As the engine runs it: inside the root Stack resource (stack transformations need one).
     let program: Record<string, unknown> = {};
     await pulumi.runtime.runInPulumiStack(async () => {

@@ -4,11 +4,11 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { valuePaths } from "../../components/helm";
 import { credentialPaths, unknownPaths } from "./chart-paths";
-import { ProgramRun, allOptionsConfig, byType, named, release, runProgram } from "./program-fixture";
+import { ALL_OPTIONS_SECRET_KEYS, FIXTURE_CHARTS, ProgramRun, allOptionsConfig, byType, named, release, runProgram } from "./program-fixture";
 
 let run: ProgramRun;
 before(async () => {
-    run = await runProgram(allOptionsConfig());
+    run = await runProgram(allOptionsConfig(), ALL_OPTIONS_SECRET_KEYS);
 });
 
 const componentOf = (chart: string) => release(run, chart).parent.split("::").at(-1);
@@ -47,7 +47,7 @@ describe("optional charts", () => {
 describe("other choices", () => {
     it("installs from a local checkout with helm-toolkit resolved by a dependency build", () => {
         for (const r of byType(run, "kubernetes:helm.sh/v3:Release")) {
-            assert.equal(r.inputs.chart, `/src/openstack-helm/${r.inputs.name}`);
+            assert.equal(r.inputs.chart, `${FIXTURE_CHARTS}/${r.inputs.name}`);
             assert.equal(r.inputs.dependencyUpdate, true);
             assert.equal(r.inputs.version, undefined);
             assert.equal(r.inputs.repositoryOpts, undefined);
@@ -77,6 +77,20 @@ describe("other choices", () => {
         const neutron = release(run, "neutron").inputs.values;
         assert.equal(neutron.network.interface.tunnel, "eth1");
         assert.deepEqual(neutron.conf.auto_bridge_add, { "br-ex": "eth2" });
+    });
+
+    it("keeps extra values set with --secret secret, leaf by leaf", () => {
+        assert.ok(release(run, "nova").secretPaths.includes("values.conf.nova.DEFAULT.debug"));
+        assert.ok(!release(run, "nova").secretPaths.includes("values.conf.nova.libvirt.virt_type"), "our own plain values stay plain");
+    });
+
+    it("carries a digest of each local chart and helm-toolkit in the release description", () => {
+        const digests = new Set<string>();
+        for (const r of byType(run, "kubernetes:helm.sh/v3:Release")) {
+            assert.match(r.inputs.description, /^chart files sha256:[0-9a-f]{16}$/, r.inputs.name);
+            digests.add(r.inputs.description);
+        }
+        assert.equal(digests.size, byType(run, "kubernetes:helm.sh/v3:Release").length, "each chart has its own digest");
     });
 
     it("points the refresher and the Ceph plumbing at the adopted namespace", () => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { valuePaths } from "../../components/helm";
-import { credentialPaths, unknownPaths } from "./chart-paths";
+import { credentialPaths, isCredentialPath, unknownPaths } from "./chart-paths";
 import { FAKE_ADMIN_KEY, FAKE_FSID, FAKE_GLANCE_KEY } from "./mocks";
 import { ProgramRun, byType, devStackConfig, get, named, release, runProgram, stringLeaves } from "./program-fixture";
 
@@ -129,8 +129,21 @@ describe("parenting", () => {
 });
 
 describe("secrets", () => {
-    it("keeps every values blob secret (each holds a credential)", () => {
-        for (const r of byType(run, RELEASE)) assert.ok(r.secretPaths.includes("values"), `${r.inputs.name} values must be secret`);
+    it("hands every credential to Helm as a secret leaf, and nothing else", () => {
+        for (const chart of DEV_CHARTS) {
+            const r = release(run, chart);
+            const secret = new Set(r.secretPaths);
+            assert.ok(!secret.has("values"), `${chart}: the values tree itself must not be one secret`);
+            const set = new Set(valuePaths(r.inputs.values));
+            for (const p of credentialPaths(chart).filter((c) => set.has(c))) assert.ok(secret.has(`values.${p}`), `${chart} ${p} must be secret`);
+            for (const p of r.secretPaths) {
+                assert.match(p, /^values\./, `${chart}: only values leaves are secret`);
+                assert.ok(!p.includes("["), `${chart}: a list carries a secret at ${p}`);
+                assert.ok(isCredentialPath(p.slice("values.".length)), `${chart}: ${p} is secret but not a credential`);
+            }
+        }
+        const mariadb = new Set(release(run, "mariadb").secretPaths);
+        for (const plain of ["values.pod.replicas.server", "values.volume.class_name"]) assert.ok(!mariadb.has(plain), `${plain} must be plain`);
     });
 
     it("generates every password with @pulumi/random and never uses the word password", () => {
