@@ -54,6 +54,20 @@ function timed<T>(phase: string, f: () => T): T {
     }
 }
 
+/** The charts whose Release a preview would update (`~ kubernetes:helm.sh/v3:Release: (update)` + name). */
+function updatedReleases(preview: string): string[] {
+    const names = [...preview.matchAll(/~ kubernetes:helm\.sh\/v3:Release: \(update\)\s*\n\s*\[id=[^\]]*\]\s*\n\s*\[urn=[^\]]*::([A-Za-z0-9-]+)\]/g)].map((m) => m[1]);
+    return [...new Set(names)].sort();
+}
+/** The lines of a preview around the ones matching `re`, for the log. */
+function previewExcerpt(preview: string, re: RegExp): string {
+    return preview.split("\n").filter((l) => re.test(l) || /Release: \(update\)|^\s*[~+-] /.test(l)).slice(0, 40).join("\n");
+}
+/** A stack's resources as stored, for a before/after comparison. */
+function stateResources(exported: string): string {
+    return JSON.stringify((JSON.parse(exported).deployment.resources as object[]).map((r) => JSON.stringify(r)).sort());
+}
+
 function monHostFromCeph(): string {
     const dump = JSON.parse(ceph("mon", "dump", "-f", "json")) as { mons: { public_addrs: { addrvec: { type: string; addr: string }[] } }[] };
     return dump.mons.map((m) => m.public_addrs.addrvec.find((a) => a.type === "v1")!.addr).join(",");
@@ -211,6 +225,75 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
 
     it("a second run changes nothing: preview --expect-no-changes", () => {
         timed("preview", () => ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 15 * MINUTE }));
+    });
+
+    it("previews a replica change key by key: server: 1 => 3, nothing else secret-masked", () => {
+        ok(["pulumi", "config", "set", "mariadbReplicas", "3"]);
+        try {
+            const out = timed("preview replicas", () => ok(["pulumi", "preview", "--diff"], { timeoutMs: 10 * MINUTE }));
+            console.log(`e2e: replica preview:\n${previewExcerpt(out, /server/)}`);
+            assert.match(out, /server\s*:\s*1 => 3/);
+            assert.deepEqual(updatedReleases(out), ["mariadb"]);
+            assert.doesNotMatch(out, /values\s*:\s*\[secret\] =>/, "the values tree is not one secret");
+        } finally {
+            ok(["pulumi", "config", "rm", "mariadbReplicas"]);
+        }
+    });
+
+    it("previews a password rotation as [secret] => [secret], only in the charts that carry it", () => {
+        const resources = JSON.parse(ok(["pulumi", "stack", "export"])).deployment.resources as { urn: string }[];
+        const urn = resources.find((r) => r.urn.endsWith("::compute-placement-keystone-password"))!.urn;
+        const out = timed("preview rotation", () => ok(["pulumi", "preview", "--diff", "--replace", urn], { timeoutMs: 10 * MINUTE }));
+        console.log(`e2e: rotation preview:\n${previewExcerpt(out, /password/)}`);
+        assert.match(out, /password\s*:\s*\[secret\] => \[secret\]/);
+        assert.deepEqual(updatedReleases(out), ["placement"]);
+        const state = ok(["pulumi", "stack", "export"]);
+        assert.doesNotMatch(out, /generated-/);
+        assert.ok(!out.includes(JSON.parse(ok(["pulumi", "stack", "output", "--json", "--show-secrets"])).adminOpenrc.match(/OS_PASSWORD=(\S+)/)[1]));
+        assert.ok(state.length > 0);
+    });
+
+    it("refuses the seed's chartValues mistakes before changing anything, naming the real key", () => {
+        const before = ok(["pulumi", "stack", "export"]);
+        for (const [setting, wrong, near] of [
+            ["chartValues.mariadb.volume.storage_class", "rook-ceph-block", "volume.class_name"],
+            ["chartValues.neutron.dependency_service", "mariadb", "dependencies"],
+        ]) {
+            ok(["pulumi", "config", "set", "--path", setting, wrong]);
+            try {
+                for (const cmd of [["preview"], ["up", "--yes", "--skip-preview"]]) {
+                    const r = timed(`${cmd[0]} ${setting}`, () => run(["pulumi", ...cmd], { timeoutMs: 10 * MINUTE }));
+                    const out = r.stdout + r.stderr;
+                    assert.notEqual(r.code, 0, `${cmd[0]} accepted ${setting}`);
+                    assert.ok(out.includes(`openstack-helm-pulumi:${setting}: is not a value of chart`), out.slice(-3000));
+                    assert.ok(out.includes(`did you mean ${near}?`), out.slice(-3000));
+                    if (cmd[0] === "preview") console.log(`e2e: refused override: ${out.split("\n").find((l) => l.includes(setting))?.trim()}`);
+                }
+            } finally {
+                ok(["pulumi", "config", "rm", "--path", setting]);
+            }
+        }
+        assert.equal(stateResources(ok(["pulumi", "stack", "export"])), stateResources(before), "nothing changed");
+    });
+
+    it("a local chart edit previews as an update of that release only, up deploys it, then nothing is left", () => {
+        const charts = ok(["pulumi", "config", "get", "chartLocalPath"]).trim();
+        const template = path.join(charts, "glance/templates/service-api.yaml");
+        const original = fs.readFileSync(template, "utf8");
+        fs.writeFileSync(template, original.replace(/"portName" "g-api"/, '"portName" "g-api" "annotations" (dict "e2e/edited" "yes")'));
+        try {
+            const out = timed("preview chart edit", () => ok(["pulumi", "preview", "--diff"], { timeoutMs: 10 * MINUTE }));
+            console.log(`e2e: chart edit preview:\n${previewExcerpt(out, /description/)}`);
+            assert.deepEqual(updatedReleases(out), ["glance"]);
+            timed("up chart edit", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
+            assert.match(jsonpath("service", "glance-api", "{.metadata.annotations}"), /e2e\/edited/);
+            timed("preview after chart edit", () => ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE }));
+        } finally {
+            fs.writeFileSync(template, original);
+        }
+        // Back to the checkout as it was: one more update of glance, then a clean preview.
+        ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE });
+        ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
     });
 
     it("never downloads: a plugin missing from the cache is a clear error, with no download tried", () => {
