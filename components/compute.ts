@@ -39,7 +39,6 @@ export class Compute extends pulumi.ComponentResource {
 
         const placement = osRelease(cfg, args.namespace, {
             chart: "placement",
-            wait: "hooks",
             values: placementValues(s, {
                 db: password(`${name}-placement-db-password`, this),
                 keystone: password(`${name}-placement-keystone-password`, this),
@@ -49,10 +48,9 @@ export class Compute extends pulumi.ComponentResource {
 
         // libvirt and nova-compute are DaemonSets on the compute label.
         const onComputeNodes = { parent: this, dependsOn: [...before, ...labels] };
-        const libvirt = osRelease(cfg, args.namespace, { chart: "libvirt", wait: "hooks", values: libvirtValues(s, ceph) }, onComputeNodes);
+        const libvirt = osRelease(cfg, args.namespace, { chart: "libvirt", values: libvirtValues(s, ceph) }, onComputeNodes);
         const nova = osRelease(cfg, args.namespace, {
             chart: "nova",
-            wait: "hooks",
             values: novaValues(cfg, s, {
                 db: password(`${name}-nova-db-password`, this),
                 messaging: password(`${name}-nova-rabbitmq-password`, this),
@@ -70,7 +68,6 @@ export class Compute extends pulumi.ComponentResource {
         if (cfg.optional.cinder) {
             this.releases.cinder = osRelease(cfg, args.namespace, {
                 chart: "cinder",
-                wait: "hooks",
                 values: cinderValues(cfg, s, {
                     db: password(`${name}-cinder-db-password`, this),
                     messaging: password(`${name}-cinder-rabbitmq-password`, this),
@@ -85,7 +82,6 @@ export class Compute extends pulumi.ComponentResource {
         if (cfg.optional.heat) {
             this.releases.heat = osRelease(cfg, args.namespace, {
                 chart: "heat",
-                wait: "hooks",
                 values: heatValues(cfg, s, {
                     db: password(`${name}-heat-db-password`, this),
                     messaging: password(`${name}-heat-rabbitmq-password`, this),

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { ChartName, StackConfig } from "./config";
+import { ChartName, chartSpec } from "./charts";
+import { StackConfig } from "./config";
 
 /** A values tree whose leaves may be Outputs (credentials). */
 export type Values = { [key: string]: ValueLeaf };
@@ -42,21 +43,12 @@ export function valuePaths(values: Record<string, unknown>, prefix = ""): string
     return paths;
 }
 
-/**
- * How Helm should treat a release:
- * - "ready": Helm waits for the chart's workloads and Jobs (charts with no post-install hook that
- *   its own pods wait for: mariadb, rabbitmq, memcached, openvswitch).
- * - "hooks": Helm runs and waits for the post-install hook Jobs but not for readiness. The
- *   OpenStack service charts do their work in those hooks and their pods wait for them, while
- *   Helm's --wait runs before the hooks: waiting would deadlock. libvirt/nova/neutron pods also
- *   wait for each other, so none of them may gate another on readiness.
- */
-export type WaitMode = "ready" | "hooks";
-
 export interface ReleaseArgs {
+    /** The chart (its wait mode comes from the chart catalog). */
     readonly chart: ChartName;
+    /** Our values; the stack's chartValues for the chart are merged over them. */
     readonly values: Values;
-    readonly wait: WaitMode;
+    /** Helm's timeout, hooks included; the stack's helmTimeoutSeconds when absent. */
     readonly timeoutSeconds?: number;
 }
 
@@ -108,6 +100,7 @@ export function osRelease(
     args: ReleaseArgs,
     opts: pulumi.CustomResourceOptions,
 ): k8s.helm.v3.Release {
+    const wait = chartSpec(args.chart).wait;
     const extra = cfg.charts.values[args.chart];
     const merged = deepMerge(args.values as Record<string, unknown>, extra && cfg.charts.valuesSecret ? secretLeaves(extra) : extra);
     return new k8s.helm.v3.Release(
@@ -119,8 +112,8 @@ export function osRelease(
             // The tree as it is: only the credential leaves are secrets, so a preview shows
             // `replicas: 1 => 3` and a rotated password as [secret] => [secret].
             values: merged,
-            skipAwait: args.wait === "hooks",
-            waitForJobs: args.wait === "ready",
+            skipAwait: wait === "hooks",
+            waitForJobs: wait === "ready",
             timeout: args.timeoutSeconds ?? cfg.charts.timeoutSeconds,
             // Hooks must run (they create databases, users and endpoints).
             disableWebhooks: false,

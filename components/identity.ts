@@ -36,7 +36,6 @@ export class Identity extends pulumi.ComponentResource {
 
         const keystone = osRelease(cfg, args.namespace, {
             chart: "keystone",
-            wait: "hooks",
             values: keystoneValues(cfg, args.shared, {
                 db: password(`${name}-keystone-db-password`, this),
                 messaging: password(`${name}-keystone-rabbitmq-password`, this),
@@ -73,7 +72,6 @@ export class Identity extends pulumi.ComponentResource {
         if (cfg.optional.horizon) {
             this.releases.horizon = osRelease(cfg, args.namespace, {
                 chart: "horizon",
-                wait: "hooks",
                 values: horizonValues(args.shared, {
                     db: password(`${name}-horizon-db-password`, this),
                     secretKey: password(`${name}-horizon-secret-key`, this, 64),

@@ -47,7 +47,6 @@ export class Image extends pulumi.ComponentResource {
 
         const glance = osRelease(cfg, args.namespace, {
             chart: "glance",
-            wait: "hooks",
             values: glanceValues(cfg, args.shared, {
                 db: password(`${name}-glance-db-password`, this),
                 messaging: password(`${name}-glance-rabbitmq-password`, this),

@@ -49,7 +49,6 @@ export class Infra extends pulumi.ComponentResource {
         const releaseOpts = { parent: this, dependsOn: [...layersBefore(opts), ...labels] };
         const mariadb = osRelease(cfg, args.namespace, {
             chart: "mariadb",
-            wait: "ready",
             values: mariadbValues(cfg, args.storageClassName, this.shared, {
                 sst: password(`${name}-mariadb-sst-password`, this),
                 audit: password(`${name}-mariadb-audit-password`, this),
@@ -59,7 +58,6 @@ export class Infra extends pulumi.ComponentResource {
         }, releaseOpts);
         const rabbitmq = osRelease(cfg, args.namespace, {
             chart: "rabbitmq",
-            wait: "ready",
             // Its cluster-wait hook can take ~15 minutes on a slow cluster.
             timeoutSeconds: cfg.charts.rabbitmqTimeoutSeconds,
             values: rabbitmqValues(cfg, args.storageClassName, this.shared, {
@@ -69,7 +67,6 @@ export class Infra extends pulumi.ComponentResource {
         }, releaseOpts);
         const memcached = osRelease(cfg, args.namespace, {
             chart: "memcached",
-            wait: "ready",
             values: memcachedValues(cfg, this.shared),
         }, releaseOpts);
         this.releases = { mariadb, rabbitmq, memcached };

@@ -30,13 +30,11 @@ export class Network extends pulumi.ComponentResource {
 
         const openvswitch = osRelease(cfg, args.namespace, {
             chart: "openvswitch",
-            wait: "ready",
             values: openvswitchValues(args.shared),
         }, { parent: this, dependsOn: [...before, ...labels] });
 
         const neutron = osRelease(cfg, args.namespace, {
             chart: "neutron",
-            wait: "hooks",
             values: neutronValues(cfg, args.shared, {
                 db: password(`${name}-neutron-db-password`, this),
                 messaging: password(`${name}-neutron-rabbitmq-password`, this),

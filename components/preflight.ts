@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { shq } from "./ceph";
-import { CHARTS } from "./config";
+import { CHARTS } from "./charts";
 
 export interface PreflightArgs {
     readonly namespace: string;

@@ -2,6 +2,7 @@
 // Heat, a local openstack-helm checkout, an adopted namespace, purge on destroy.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { CHARTS, CHART_CATALOG } from "../../components/charts";
 import { valuePaths } from "../../components/helm";
 import { credentialPaths, unknownPaths } from "./chart-paths";
 import { ALL_OPTIONS_SECRET_KEYS, FIXTURE_CHARTS, ProgramRun, allOptionsConfig, byType, named, release, runProgram } from "./program-fixture";
@@ -14,11 +15,13 @@ before(async () => {
 const componentOf = (chart: string) => release(run, chart).parent.split("::").at(-1);
 
 describe("optional charts", () => {
-    it("installs Cinder and Heat in the compute layer and Horizon in the identity layer", () => {
+    it("installs every chart of the catalog, each optional one in its catalog layer", () => {
+        assert.deepEqual(byType(run, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name).sort(), [...CHARTS].sort());
+        for (const spec of CHART_CATALOG) assert.equal(componentOf(spec.name), spec.layer, spec.name);
         assert.equal(componentOf("cinder"), "compute");
         assert.equal(componentOf("heat"), "compute");
         assert.equal(componentOf("horizon"), "identity");
-        for (const chart of ["cinder", "heat", "horizon"]) {
+        for (const chart of CHART_CATALOG.filter((c) => "optional" in c).map((c) => c.name)) {
             assert.ok(release(run, chart).dependencies.includes(release(run, "keystone").urn), `${chart} comes after identity`);
             assert.equal(release(run, chart).inputs.skipAwait, true);
         }
@@ -26,7 +29,7 @@ describe("optional charts", () => {
     });
 
     it("sets only real keys and every credential of the optional charts", () => {
-        for (const chart of ["cinder", "heat", "horizon", "nova", "neutron"]) {
+        for (const chart of CHARTS) {
             const paths = valuePaths(release(run, chart).inputs.values);
             assert.deepEqual(unknownPaths(chart, paths), [], chart);
             const set = new Set(paths);
