@@ -12,6 +12,7 @@ import { Infra } from "./components/infra";
 import { Network } from "./components/network";
 import { Preflight, nothingBefore } from "./components/preflight";
 import { Readiness } from "./components/readiness";
+import { clusterEnvironment } from "./components/shell";
 import { Storage } from "./components/storage";
 
 const stackConfig = new pulumi.Config();
@@ -25,14 +26,13 @@ const kubernetes = new k8s.Provider("kubernetes", {
 const providers = [kubernetes];
 
 // Local commands (the Ceph toolbox, kubectl) must reach the same cluster as the provider.
-const environment: Record<string, string> = config.kubeconfig ? { KUBECONFIG: config.kubeconfig } : {};
+const environment = clusterEnvironment(config.kubeconfig, config.kubeContext);
 const ceph: CephCommandContext = { toolbox: config.storage.cephToolbox, environment };
-const kubectl = config.kubeContext ? `kubectl --context '${config.kubeContext}'` : "kubectl";
 
 // The install order, as a DAG of layers (each edge one dependsOn):
 //   preflight -> storage, dnsRbac -> infra -> identity -> image | compute | network -> readiness
 const preflight = new Preflight("preflight", {
-    namespace: config.namespace, kubectl, environment, allowLeftoverData: config.allowLeftoverData,
+    namespace: config.namespace, environment, allowLeftoverData: config.allowLeftoverData,
 }, { providers });
 nothingBefore(preflight);
 const storage = new Storage("storage", { config, ceph }, { providers, dependsOn: [preflight] });
@@ -52,7 +52,7 @@ const releaseByChart = Object.entries({
 }).filter((e): e is [string, k8s.helm.v3.Release] => e[1] !== undefined);
 const releases = releaseByChart.map(([, r]) => r);
 const readiness = new Readiness("readiness", {
-    namespace: storage.namespace, releases, timeoutSeconds: config.readinessTimeoutSeconds, kubectl, environment,
+    namespace: storage.namespace, releases, timeoutSeconds: config.readinessTimeoutSeconds, environment,
 }, { providers, dependsOn: [image, compute, network] });
 
 export const namespace = storage.namespace;

@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { shq } from "./shell";
 
 // Every Ceph call goes through one toolbox prefix (default: exec into Rook's toolbox). The
 // scripts are idempotent: re-running create changes nothing, a caps change is applied with
@@ -21,10 +22,6 @@ export interface CephUserSpec {
     readonly caps: Readonly<Record<"mon" | "osd" | "mgr", string | undefined>>;
 }
 
-/** Quotes a word for /bin/sh. */
-export function shq(word: string): string {
-    return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The script preamble: strict mode and `tb`, the toolbox prefix as a shell function. */
 export function toolboxPreamble(prefix: string): string {

@@ -3,15 +3,18 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { StackConfig, nodesWithRole } from "./config";
 import { osRelease } from "./helm";
-import { labelNodes, layersBefore } from "./layer";
+import { Layer } from "./layer";
 import { password } from "./secrets";
 import { CephClient, Shared, cinderValues, heatValues, libvirtValues, novaValues, placementValues } from "./values";
 
 export const COMPUTE_NODE_LABEL = "openstack-compute-node";
 
 export interface ComputeArgs {
+    /** The validated stack config. */
     readonly config: StackConfig;
+    /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
+    /** The shared credentials (infra layer) with the metadata proxy secret neutron also gets. */
     readonly shared: Shared & { readonly metadataSecret: pulumi.Output<string> };
 }
 
@@ -21,21 +24,18 @@ export interface ComputeArgs {
  * No release here waits for another's readiness: libvirt and nova-compute wait for neutron's
  * OVS agent, and neutron's agents wait for nova-api.
  */
-export class Compute extends pulumi.ComponentResource {
-    public readonly cephClient: { user: string; secretUuid: pulumi.Output<string> };
+export class Compute extends Layer {
     public readonly releases: Partial<Record<"placement" | "libvirt" | "nova" | "cinder" | "heat", k8s.helm.v3.Release>>;
 
     constructor(name: string, args: ComputeArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("openstack-helm-pulumi:components:Compute", name, {}, opts);
+        super("Compute", name, opts);
         const cfg = args.config;
         const s = args.shared;
-        const before = layersBefore(opts);
-        const labels = labelNodes(name, COMPUTE_NODE_LABEL, nodesWithRole(cfg, "compute"), this);
+        const labels = this.labelNodes(COMPUTE_NODE_LABEL, nodesWithRole(cfg, "compute"));
 
         // One Ceph client for libvirt, nova and cinder: the user and the libvirt secret UUID.
-        const secretUuid = new random.RandomUuid(`${name}-libvirt-ceph-secret-uuid`, {}, { parent: this }).result;
+        const secretUuid = new random.RandomUuid(`${name}-libvirt-ceph-secret-uuid`, {}, this.child).result;
         const ceph: CephClient = { user: cfg.compute.cephUser, secretUuid };
-        this.cephClient = { user: ceph.user, secretUuid };
 
         const placement = osRelease(cfg, args.namespace, {
             chart: "placement",
@@ -44,10 +44,10 @@ export class Compute extends pulumi.ComponentResource {
                 keystone: password(`${name}-placement-keystone-password`, this),
                 novaApiDb: password(`${name}-placement-nova-api-db-password`, this),
             }),
-        }, { parent: this, dependsOn: before });
+        }, this.after);
 
         // libvirt and nova-compute are DaemonSets on the compute label.
-        const onComputeNodes = { parent: this, dependsOn: [...before, ...labels] };
+        const onComputeNodes = this.afterAnd(...labels);
         const libvirt = osRelease(cfg, args.namespace, { chart: "libvirt", values: libvirtValues(s, ceph) }, onComputeNodes);
         const nova = osRelease(cfg, args.namespace, {
             chart: "nova",
@@ -64,34 +64,39 @@ export class Compute extends pulumi.ComponentResource {
             }, ceph),
         }, onComputeNodes);
         this.releases = { placement, libvirt, nova };
+        if (cfg.optional.cinder) this.releases.cinder = this.cinder(cfg, args, ceph);
+        if (cfg.optional.heat) this.releases.heat = this.heat(cfg, args);
 
-        if (cfg.optional.cinder) {
-            this.releases.cinder = osRelease(cfg, args.namespace, {
-                chart: "cinder",
-                values: cinderValues(cfg, s, {
-                    db: password(`${name}-cinder-db-password`, this),
-                    messaging: password(`${name}-cinder-rabbitmq-password`, this),
-                    keystone: password(`${name}-cinder-keystone-password`, this),
-                    nova: password(`${name}-cinder-nova-keystone-password`, this),
-                    service: password(`${name}-cinder-service-keystone-password`, this),
-                    glance: password(`${name}-cinder-glance-keystone-password`, this),
-                    swift: password(`${name}-cinder-swift-keystone-password`, this),
-                }, ceph),
-            }, { parent: this, dependsOn: before });
-        }
-        if (cfg.optional.heat) {
-            this.releases.heat = osRelease(cfg, args.namespace, {
-                chart: "heat",
-                values: heatValues(cfg, s, {
-                    db: password(`${name}-heat-db-password`, this),
-                    messaging: password(`${name}-heat-rabbitmq-password`, this),
-                    keystone: password(`${name}-heat-keystone-password`, this),
-                    trustee: password(`${name}-heat-trustee-password`, this),
-                    stackUser: password(`${name}-heat-stack-user-password`, this),
-                }),
-            }, { parent: this, dependsOn: before });
-        }
+        this.registerOutputs({ releases: this.releases });
+    }
 
-        this.registerOutputs({ cephClientUser: ceph.user, cephClientSecretUuid: secretUuid });
+    private cinder(cfg: StackConfig, args: ComputeArgs, ceph: CephClient): k8s.helm.v3.Release {
+        const name = this.layerName;
+        return osRelease(cfg, args.namespace, {
+            chart: "cinder",
+            values: cinderValues(cfg, args.shared, {
+                db: password(`${name}-cinder-db-password`, this),
+                messaging: password(`${name}-cinder-rabbitmq-password`, this),
+                keystone: password(`${name}-cinder-keystone-password`, this),
+                nova: password(`${name}-cinder-nova-keystone-password`, this),
+                service: password(`${name}-cinder-service-keystone-password`, this),
+                glance: password(`${name}-cinder-glance-keystone-password`, this),
+                swift: password(`${name}-cinder-swift-keystone-password`, this),
+            }, ceph),
+        }, this.after);
+    }
+
+    private heat(cfg: StackConfig, args: ComputeArgs): k8s.helm.v3.Release {
+        const name = this.layerName;
+        return osRelease(cfg, args.namespace, {
+            chart: "heat",
+            values: heatValues(cfg, args.shared, {
+                db: password(`${name}-heat-db-password`, this),
+                messaging: password(`${name}-heat-rabbitmq-password`, this),
+                keystone: password(`${name}-heat-keystone-password`, this),
+                trustee: password(`${name}-heat-trustee-password`, this),
+                stackUser: password(`${name}-heat-stack-user-password`, this),
+            }),
+        }, this.after);
     }
 }

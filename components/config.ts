@@ -5,6 +5,7 @@
 // key and its fix, so a bad stack fails before anything is changed.
 import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS } from "./charts";
 import { ChartInventory, checkOverrides, inventoryFromCheckout, pinnedInventory } from "./chartValues";
+import { shq } from "./shell";
 
 export { CHARTS, DEFAULT_CHART_VERSIONS };
 export type { ChartName };
@@ -257,7 +258,7 @@ export function loadConfig(reader: ConfigReader): StackConfig {
     const config = Object.freeze({
         ...cluster,
         nodes,
-        storage: storageSection(r),
+        storage: storageSection(r, cluster.kubeContext),
         dns: dnsSection(r),
         charts,
         replicas: replicasSection(r, controlCount),
@@ -354,12 +355,13 @@ function nodeEntry(r: Readers, n: unknown, at: string): NodeSpec | undefined {
     return { name, roles: [...new Set(roles as NodeRole[])].sort() };
 }
 
-function storageSection(r: Readers): StackConfig["storage"] {
+function storageSection(r: Readers, kubeContext: string | undefined): StackConfig["storage"] {
     const storageClass = r.matching("storageClass", DNS_SUBDOMAIN, "a valid StorageClass name", DEFAULTS.storageClass, DEFAULTS.storageClass)!;
     if (storageClass === "default" || storageClass === "general") {
         r.fail("storageClass", `${JSON.stringify(storageClass)} has a special meaning in the openstack-helm charts (chart default / omit the class)`, r.setFix("storageClass", DEFAULTS.storageClass));
     }
-    const cephToolbox = r.str("cephToolbox") ?? DEFAULTS.cephToolbox;
+    // The default toolbox is Rook's, through kubectl: on the configured context.
+    const cephToolbox = r.str("cephToolbox") ?? (kubeContext ? DEFAULTS.cephToolbox.replace(/^kubectl /, `kubectl --context ${shq(kubeContext)} `) : DEFAULTS.cephToolbox);
     if (/[\n\r;&|`]|\$\(/.test(cephToolbox)) {
         r.fail("cephToolbox", "must be a plain command prefix (no newlines, ;, &, |, backticks or $(...))", r.setFix("cephToolbox", `'${DEFAULTS.cephToolbox}'`));
     }

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { StackConfig } from "./config";
-import { layersBefore } from "./layer";
+import { Layer } from "./layer";
 
 /** The seed's CoreDNS rules: list/watch what CoreDNS resolves. */
 export const COREDNS_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
@@ -18,19 +18,17 @@ export function rulesDigest(rules: unknown): string {
 }
 
 export interface DnsRbacArgs {
+    /** The validated stack config (the CoreDNS namespace and Deployment). */
     readonly config: StackConfig;
 }
 
 /** DNS RBAC layer: ClusterRole/Binding `coredns`, and a CoreDNS restart when (only when) they change. */
-export class DnsRbac extends pulumi.ComponentResource {
-    public readonly clusterRoleName: pulumi.Output<string>;
-    public readonly rulesDigest: string;
-
+export class DnsRbac extends Layer {
     constructor(name: string, args: DnsRbacArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("openstack-helm-pulumi:components:DnsRbac", name, {}, opts);
+        super("DnsRbac", name, opts);
         const dns = args.config.dns;
         // Every child waits for what the layer comes after (the preflight check).
-        const parent = { parent: this, dependsOn: layersBefore(opts) };
+        const parent = this.after;
 
         const role = new k8s.rbac.v1.ClusterRole(`${name}-coredns`, {
             metadata: { name: "coredns" },
@@ -44,19 +42,16 @@ export class DnsRbac extends pulumi.ComponentResource {
 
         // The digest is computed from the declared rules, so it (and the pod template) changes only
         // when the rules do; an unchanged `pulumi up` leaves CoreDNS alone.
-        this.rulesDigest = rulesDigest(COREDNS_RULES);
         new k8s.apps.v1.DeploymentPatch(`${name}-coredns-restart`, {
             metadata: { name: dns.corednsDeployment, namespace: dns.corednsNamespace },
-            spec: { template: { metadata: { annotations: { [RBAC_DIGEST_ANNOTATION]: this.rulesDigest } } } },
+            spec: { template: { metadata: { annotations: { [RBAC_DIGEST_ANNOTATION]: rulesDigest(COREDNS_RULES) } } } },
         }, {
-            ...parent,
             // Restart only after the new rules are in place.
-            dependsOn: [...parent.dependsOn, role, binding],
+            ...this.afterAnd(role, binding),
             // On destroy, leave the annotation: relinquishing it would restart CoreDNS once more.
             retainOnDelete: true,
         });
 
-        this.clusterRoleName = role.metadata.name;
-        this.registerOutputs({ clusterRoleName: this.clusterRoleName, rulesDigest: this.rulesDigest });
+        this.registerOutputs({});
     }
 }

@@ -2,13 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
 import { osRelease } from "./helm";
-import { layersBefore } from "./layer";
+import { Layer } from "./layer";
 import { password } from "./secrets";
 import { KEYSTONE_ADMIN, Shared, horizonValues, keystoneValues } from "./values";
 
 export interface IdentityArgs {
+    /** The validated stack config. */
     readonly config: StackConfig;
+    /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
+    /** The shared credentials (infra layer); the Keystone admin password among them. */
     readonly shared: Shared;
 }
 
@@ -20,19 +23,19 @@ export const KEYSTONE_API_SERVICE = { name: "keystone-api", port: 5000 } as cons
  * host setting so the catalog and the route cannot disagree. Horizon (optional) sits here too:
  * it is the other user-facing door and talks only to Keystone.
  */
-export class Identity extends pulumi.ComponentResource {
+export class Identity extends Layer {
+    /** Keystone's public URL, the one the catalog and the Ingress share. */
     public readonly publicUrl: pulumi.Output<string>;
+    /** Keystone's in-cluster URL. */
     public readonly internalUrl: pulumi.Output<string>;
     /** Shell lines to source for the `openstack` client as admin (secret). */
     public readonly adminOpenrc: pulumi.Output<string>;
-    public readonly ingressName: pulumi.Output<string>;
     public readonly releases: Partial<Record<"keystone" | "horizon", k8s.helm.v3.Release>>;
 
     constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("openstack-helm-pulumi:components:Identity", name, {}, opts);
+        super("Identity", name, opts);
         const cfg = args.config;
         const host = cfg.identity.publicHost;
-        const after = { parent: this, dependsOn: layersBefore(opts) };
 
         const keystone = osRelease(cfg, args.namespace, {
             chart: "keystone",
@@ -40,10 +43,10 @@ export class Identity extends pulumi.ComponentResource {
                 db: password(`${name}-keystone-db-password`, this),
                 messaging: password(`${name}-keystone-rabbitmq-password`, this),
             }),
-        }, after);
+        }, this.after);
         this.releases = { keystone };
 
-        const ingress = new k8s.networking.v1.Ingress(`${name}-keystone-ingress`, {
+        new k8s.networking.v1.Ingress(`${name}-keystone-ingress`, {
             metadata: {
                 name: "keystone-ingress",
                 namespace: args.namespace,
@@ -66,8 +69,7 @@ export class Identity extends pulumi.ComponentResource {
                     },
                 }],
             },
-        }, { parent: this, dependsOn: [keystone], deleteBeforeReplace: true });
-        this.ingressName = ingress.metadata.name;
+        }, { ...this.child, dependsOn: [keystone], deleteBeforeReplace: true });
 
         if (cfg.optional.horizon) {
             this.releases.horizon = osRelease(cfg, args.namespace, {
@@ -76,7 +78,7 @@ export class Identity extends pulumi.ComponentResource {
                     db: password(`${name}-horizon-db-password`, this),
                     secretKey: password(`${name}-horizon-secret-key`, this, 64),
                 }),
-            }, { parent: this, dependsOn: [...layersBefore(opts), keystone] });
+            }, this.afterAnd(keystone));
         }
 
         this.publicUrl = pulumi.output(`http://${host}/v3`);
@@ -95,7 +97,7 @@ export OS_PASSWORD=${args.shared.keystoneAdmin}
             publicUrl: this.publicUrl,
             internalUrl: this.internalUrl,
             adminOpenrc: this.adminOpenrc,
-            ingressName: this.ingressName,
+            releases: this.releases,
         });
     }
 }

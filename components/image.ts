@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CephCommandContext, CephUserSpec, cephPool, cephUser } from "./ceph";
 import { StackConfig } from "./config";
 import { osRelease } from "./helm";
-import { layersBefore } from "./layer";
+import { Layer } from "./layer";
 import { password } from "./secrets";
 import { Shared, glanceValues } from "./values";
 
@@ -15,9 +15,13 @@ export const GLANCE_CEPH_USER: CephUserSpec = {
 };
 
 export interface ImageArgs {
+    /** The validated stack config. */
     readonly config: StackConfig;
+    /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
+    /** The shared credentials (infra layer). */
     readonly shared: Shared;
+    /** How Ceph commands run (toolbox prefix and environment). */
     readonly ceph: CephCommandContext;
 }
 
@@ -26,24 +30,19 @@ export interface ImageArgs {
  * storage-init then finds them and writes Secret images-rbd-keyring itself (as kubernetes.io/rbd:
  * pre-creating it as Opaque would break that Job, so this layer does not).
  */
-export class Image extends pulumi.ComponentResource {
-    public readonly poolName: pulumi.Output<string>;
-    /** client.glance's key, read back from Ceph (secret). */
-    public readonly cephUserKey: pulumi.Output<string>;
+export class Image extends Layer {
     public readonly releases: Record<"glance", k8s.helm.v3.Release>;
 
     constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("openstack-helm-pulumi:components:Image", name, {}, opts);
+        super("Image", name, opts);
         const cfg = args.config;
-        const parent = { parent: this };
 
         const pool = cephPool(`${name}-pool-glance-images`, args.ceph, {
             name: GLANCE_POOL, pgs: cfg.storage.poolPgs, size: cfg.storage.replication, purge: cfg.storage.purgeOnDestroy,
-        }, parent);
-        // The user's caps name the pool: create it after the pool exists.
-        const user = cephUser(`${name}-ceph-user-glance`, args.ceph, GLANCE_CEPH_USER, { parent: this, dependsOn: [pool] });
-        this.poolName = pool.stdout.apply((s) => s.trim());
-        this.cephUserKey = user.stdout.apply((s) => s.trim());
+        }, this.child);
+        // The user's caps name the pool: create it after the pool exists. Its key (stdout) stays
+        // a secret in state; glance's storage-init reads the key from Ceph itself.
+        const user = cephUser(`${name}-ceph-user-glance`, args.ceph, GLANCE_CEPH_USER, { ...this.child, dependsOn: [pool] });
 
         const glance = osRelease(cfg, args.namespace, {
             chart: "glance",
@@ -53,9 +52,9 @@ export class Image extends pulumi.ComponentResource {
                 keystone: password(`${name}-glance-keystone-password`, this),
                 objectStore: password(`${name}-glance-object-store-password`, this),
             }, { pool: GLANCE_POOL, user: GLANCE_CEPH_USER.name }),
-        }, { parent: this, dependsOn: [...layersBefore(opts), pool, user] });
+        }, this.afterAnd(pool, user));
         this.releases = { glance };
 
-        this.registerOutputs({ poolName: this.poolName, cephUserKey: this.cephUserKey });
+        this.registerOutputs({ releases: this.releases });
     }
 }

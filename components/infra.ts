@@ -2,14 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, nodesWithRole } from "./config";
 import { osRelease } from "./helm";
-import { labelNodes, layersBefore } from "./layer";
+import { Layer } from "./layer";
 import { password } from "./secrets";
 import { Shared, mariadbValues, memcachedValues, rabbitmqValues } from "./values";
 
 export const CONTROL_PLANE_LABEL = "openstack-control-plane";
 
 export interface InfraArgs {
+    /** The validated stack config. */
     readonly config: StackConfig;
+    /** The OpenStack namespace (from the storage layer, so the releases wait for it). */
     readonly namespace: pulumi.Input<string>;
     /** The StorageClass the MariaDB and RabbitMQ volumes use. */
     readonly storageClassName: pulumi.Input<string>;
@@ -25,14 +27,15 @@ export type InfraShared = Shared & {
  * Infra layer: control-plane node labels, MariaDB, RabbitMQ, Memcached, and the credentials
  * every chart shares (DB root, RabbitMQ admin, Keystone admin, memcache key, metadata secret).
  */
-export class Infra extends pulumi.ComponentResource {
+export class Infra extends Layer {
+    /** The credentials every chart shares (each a secret). */
     public readonly shared: InfraShared;
     public readonly releases: Record<"mariadb" | "rabbitmq" | "memcached", k8s.helm.v3.Release>;
 
     constructor(name: string, args: InfraArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("openstack-helm-pulumi:components:Infra", name, {}, opts);
+        super("Infra", name, opts);
         const cfg = args.config;
-        const labels = labelNodes(name, CONTROL_PLANE_LABEL, nodesWithRole(cfg, "control"), this);
+        const labels = this.labelNodes(CONTROL_PLANE_LABEL, nodesWithRole(cfg, "control"));
 
         this.shared = {
             dbRoot: password(`${name}-db-root-password`, this),
@@ -46,7 +49,7 @@ export class Infra extends pulumi.ComponentResource {
         };
 
         // Pods select control-plane nodes: label them first.
-        const releaseOpts = { parent: this, dependsOn: [...layersBefore(opts), ...labels] };
+        const releaseOpts = this.afterAnd(...labels);
         const mariadb = osRelease(cfg, args.namespace, {
             chart: "mariadb",
             values: mariadbValues(cfg, args.storageClassName, this.shared, {
@@ -65,12 +68,9 @@ export class Infra extends pulumi.ComponentResource {
                 guest: password(`${name}-rabbitmq-guest-password`, this),
             }),
         }, releaseOpts);
-        const memcached = osRelease(cfg, args.namespace, {
-            chart: "memcached",
-            values: memcachedValues(cfg, this.shared),
-        }, releaseOpts);
+        const memcached = osRelease(cfg, args.namespace, { chart: "memcached", values: memcachedValues(cfg, this.shared) }, releaseOpts);
         this.releases = { mariadb, rabbitmq, memcached };
 
-        this.registerOutputs({ releases: Object.keys(this.releases) });
+        this.registerOutputs({ shared: this.shared, releases: this.releases });
     }
 }

@@ -2,15 +2,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, nodesWithRole, openvswitchNodes } from "./config";
 import { osRelease } from "./helm";
-import { labelNodes, layersBefore } from "./layer";
+import { Layer } from "./layer";
 import { password } from "./secrets";
 import { Shared, neutronValues, openvswitchValues } from "./values";
 
 export const OPENVSWITCH_LABEL = "openvswitch";
 
 export interface NetworkArgs {
+    /** The validated stack config. */
     readonly config: StackConfig;
+    /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
+    /** The shared credentials (infra layer) with the metadata proxy secret nova also gets. */
     readonly shared: Shared & { readonly metadataSecret: pulumi.Output<string> };
 }
 
@@ -19,20 +22,15 @@ export interface NetworkArgs {
  * neutron agents (the control nodes), OpenvSwitch (waited for: nothing it runs waits on
  * anything else), then Neutron without a readiness wait (its agents wait for nova-api).
  */
-export class Network extends pulumi.ComponentResource {
+export class Network extends Layer {
     public readonly releases: Record<"openvswitch" | "neutron", k8s.helm.v3.Release>;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("openstack-helm-pulumi:components:Network", name, {}, opts);
+        super("Network", name, opts);
         const cfg = args.config;
-        const labels = labelNodes(name, OPENVSWITCH_LABEL, openvswitchNodes(cfg), this);
-        const before = layersBefore(opts);
+        const labels = this.labelNodes(OPENVSWITCH_LABEL, openvswitchNodes(cfg));
 
-        const openvswitch = osRelease(cfg, args.namespace, {
-            chart: "openvswitch",
-            values: openvswitchValues(args.shared),
-        }, { parent: this, dependsOn: [...before, ...labels] });
-
+        const openvswitch = osRelease(cfg, args.namespace, { chart: "openvswitch", values: openvswitchValues(args.shared) }, this.afterAnd(...labels));
         const neutron = osRelease(cfg, args.namespace, {
             chart: "neutron",
             values: neutronValues(cfg, args.shared, {
@@ -46,9 +44,9 @@ export class Network extends pulumi.ComponentResource {
                 metadataSecret: args.shared.metadataSecret,
             }, nodesWithRole(cfg, "control").length),
             // The OVS agent waits for an openvswitch pod on its node: upstream's order.
-        }, { parent: this, dependsOn: [...before, ...labels, openvswitch] });
+        }, this.afterAnd(...labels, openvswitch));
         this.releases = { openvswitch, neutron };
 
-        this.registerOutputs({ releases: Object.keys(this.releases) });
+        this.registerOutputs({ releases: this.releases });
     }
 }

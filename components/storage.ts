@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CephCommandContext, cephConf, cephPool, cephRead, parseMonDump } from "./ceph";
 import { StackConfig } from "./config";
-import { layersBefore } from "./layer";
+import { Layer } from "./layer";
 
 export const REFRESHER_SCRIPT_PATH = path.join(__dirname, "scripts", "update-ceph-config.sh");
 export const REFRESHER_SCRIPT_NAME = "update-ceph-config.sh";
@@ -13,7 +13,9 @@ export const CEPH_ETC = "ceph-etc";
 export const CEPH_ADMIN_SECRET = "pvc-ceph-client-key";
 
 export interface StorageArgs {
+    /** The validated stack config. */
     readonly config: StackConfig;
+    /** How Ceph commands run (toolbox prefix and environment). */
     readonly ceph: CephCommandContext;
 }
 
@@ -25,24 +27,22 @@ export interface StorageArgs {
  * The namespace is created here, not in the infra layer, because this is the first layer that
  * writes into it: putting it in infra would make storage -> infra a cycle.
  */
-export class Storage extends pulumi.ComponentResource {
+export class Storage extends Layer {
     /** The OpenStack namespace; consumers take its name from here so they wait for it. */
     public readonly namespace: pulumi.Output<string>;
+    /** The StorageClass of the MariaDB and RabbitMQ volumes. */
     public readonly storageClassName: pulumi.Output<string>;
+    /** The Ceph cluster's fsid, read from the live cluster. */
     public readonly fsid: pulumi.Output<string>;
+    /** The monitors' v1 addresses, comma-separated, as ceph-etc has them. */
     public readonly monHost: pulumi.Output<string>;
-    public readonly cephEtcName: pulumi.Output<string>;
-    public readonly adminKeySecretName: pulumi.Output<string>;
-    public readonly refresherCronJobName: pulumi.Output<string>;
-    /** The pool behind the StorageClass (a PVC on it needs the pool). */
-    public readonly replicapool: pulumi.Resource;
 
     constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("openstack-helm-pulumi:components:Storage", name, {}, opts);
+        super("Storage", name, opts);
         const cfg = args.config;
         const st = cfg.storage;
         // Every child waits for what the layer comes after (the preflight check).
-        const parent = { parent: this, dependsOn: layersBefore(opts) };
+        const parent = this.after;
 
         if (cfg.namespaceMode === "create") {
             const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
@@ -87,7 +87,7 @@ export class Storage extends pulumi.ComponentResource {
         }
 
         // The pool behind the StorageClass; its size is Rook's business, as in the seed.
-        this.replicapool = cephPool(`${name}-pool-replicapool`, args.ceph, {
+        cephPool(`${name}-pool-replicapool`, args.ceph, {
             name: "replicapool", pgs: st.poolPgs, purge: st.purgeOnDestroy,
         }, parent);
 
@@ -103,33 +103,24 @@ export class Storage extends pulumi.ComponentResource {
             metadata: { name: CEPH_ETC, namespace: this.namespace },
             data: { "ceph.conf": monMap.apply(cephConf) },
         }, { ...parent, deleteBeforeReplace: true });
-        this.cephEtcName = cephEtc.metadata.name;
 
-        const adminSecret = new k8s.core.v1.Secret(`${name}-ceph-admin-key`, {
+        new k8s.core.v1.Secret(`${name}-ceph-admin-key`, {
             metadata: { name: CEPH_ADMIN_SECRET, namespace: this.namespace },
             // The type ceph-adapter-rook uses, so either tool can own it later.
             type: "kubernetes.io/rbd",
             stringData: { key: pulumi.secret(adminKey.stdout.apply((k) => k.trim())) },
         }, { ...parent, deleteBeforeReplace: true });
-        this.adminKeySecretName = adminSecret.metadata.name;
 
-        this.refresherCronJobName = this.monitorRefresher(name, cfg, cephEtc);
+        this.monitorRefresher(name, cfg, cephEtc);
 
-        this.registerOutputs({
-            namespace: this.namespace,
-            storageClassName: this.storageClassName,
-            fsid: this.fsid,
-            monHost: this.monHost,
-            cephEtcName: this.cephEtcName,
-            adminKeySecretName: this.adminKeySecretName,
-            refresherCronJobName: this.refresherCronJobName,
-        });
+        this.registerOutputs({ namespace: this.namespace, storageClassName: this.storageClassName, fsid: this.fsid, monHost: this.monHost });
     }
 
     /** Script ConfigMap, CronJob and RBAC limited to reading Rook's mons and patching ceph-etc. */
-    private monitorRefresher(name: string, cfg: StackConfig, cephEtc: k8s.core.v1.ConfigMap): pulumi.Output<string> {
+    private monitorRefresher(name: string, cfg: StackConfig, cephEtc: k8s.core.v1.ConfigMap): void {
         const st = cfg.storage;
-        const parent = { parent: this };
+        // Its objects wait for the namespace and ceph-etc through their names (data flow).
+        const parent = this.child;
         const labels = { application: "ceph-config-refresher", "app.kubernetes.io/managed-by": "openstack-helm-pulumi" };
 
         const script = new k8s.core.v1.ConfigMap(`${name}-refresher-script`, {
@@ -165,7 +156,7 @@ export class Storage extends pulumi.ComponentResource {
             subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: this.namespace }],
         }, { ...parent, deleteBeforeReplace: true });
 
-        const cron = new k8s.batch.v1.CronJob(`${name}-refresher`, {
+        new k8s.batch.v1.CronJob(`${name}-refresher`, {
             metadata: { name: "update-ceph-config", namespace: this.namespace, labels },
             spec: {
                 schedule: st.refresherSchedule,
@@ -203,6 +194,5 @@ export class Storage extends pulumi.ComponentResource {
                 },
             },
         }, { ...parent, deleteBeforeReplace: true });
-        return cron.metadata.name;
     }
 }

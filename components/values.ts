@@ -22,11 +22,17 @@ export interface Shared {
     readonly registry: Secret;
 }
 
-/** A service's own DB / RabbitMQ / Keystone users. */
-export interface Own {
+/** A service's own database user's password. */
+export interface DbUser {
     readonly db: Secret;
-    readonly messaging?: Secret;
-    readonly keystone?: Secret;
+}
+/** A service's own RabbitMQ user's password. */
+export interface MessagingUser {
+    readonly messaging: Secret;
+}
+/** A service's own Keystone user's password. */
+export interface KeystoneUser {
+    readonly keystone: Secret;
 }
 
 export const KEYSTONE_ADMIN = {
@@ -39,21 +45,21 @@ export const KEYSTONE_ADMIN = {
 
 const registry = (chart: string, s: Shared): Values => ({ [chart]: { password: s.registry } });
 
-function dbAuth(svc: string, s: Shared, own: Own): Values {
+function dbAuth(svc: string, s: Shared, own: DbUser): Values {
     return { admin: { password: s.dbRoot }, [svc]: { password: own.db } };
 }
 
-function messaging(svc: string, cfg: StackConfig, s: Shared, own: Own): Values {
+function messaging(svc: string, cfg: StackConfig, s: Shared, own: MessagingUser): Values {
     return {
-        auth: { admin: { username: s.rabbitmqAdminUser, password: s.rabbitmqAdmin }, [svc]: { password: own.messaging! } },
+        auth: { admin: { username: s.rabbitmqAdminUser, password: s.rabbitmqAdmin }, [svc]: { password: own.messaging } },
         // The transport URL lists one host per RabbitMQ pod: match the real replica count.
         statefulset: { replicas: cfg.replicas.rabbitmq },
     };
 }
 
-function identityAuth(s: Shared, users: Record<string, Secret | undefined>): Values {
+function identityAuth(s: Shared, users: Record<string, Secret>): Values {
     const auth: Values = { admin: { password: s.keystoneAdmin }, test: { password: s.testUser } };
-    for (const [user, pw] of Object.entries(users)) if (pw !== undefined) auth[user] = { password: pw };
+    for (const [user, pw] of Object.entries(users)) auth[user] = { password: pw };
     return auth;
 }
 
@@ -93,7 +99,7 @@ export function memcachedValues(cfg: StackConfig, s: Shared): Values {
     };
 }
 
-export function keystoneValues(cfg: StackConfig, s: Shared, own: Own): Values {
+export function keystoneValues(cfg: StackConfig, s: Shared, own: DbUser & MessagingUser): Values {
     return {
         endpoints: {
             identity: {
@@ -118,7 +124,7 @@ export function keystoneValues(cfg: StackConfig, s: Shared, own: Own): Values {
     };
 }
 
-export function glanceValues(cfg: StackConfig, s: Shared, own: Own & { objectStore: Secret }, rbd: { pool: string; user: string }): Values {
+export function glanceValues(cfg: StackConfig, s: Shared, own: DbUser & MessagingUser & KeystoneUser & { objectStore: Secret }, rbd: { pool: string; user: string }): Values {
     return {
         storage: "rbd",
         // The chart's storage-init also ensures the pool: same name, user and replica count.
@@ -135,10 +141,10 @@ export function glanceValues(cfg: StackConfig, s: Shared, own: Own & { objectSto
     };
 }
 
-export function placementValues(s: Shared, own: Own & { novaApiDb: Secret }): Values {
+export function placementValues(s: Shared, own: DbUser & KeystoneUser & { novaApiDb: Secret }): Values {
     return {
         endpoints: {
-            identity: { auth: { admin: { password: s.keystoneAdmin }, placement: { password: own.keystone! } } },
+            identity: { auth: { admin: { password: s.keystoneAdmin }, placement: { password: own.keystone } } },
             oslo_db: { auth: { ...dbAuth("placement", s, own), nova_api: { password: own.novaApiDb } } },
             oslo_cache: { auth: { memcache_secret_key: s.memcacheKey } },
             oci_image_registry: { auth: registry("placement", s) },
@@ -162,7 +168,7 @@ export function libvirtValues(s: Shared, ceph: CephClient): Values {
 export function novaValues(
     cfg: StackConfig,
     s: Shared,
-    own: Own & { neutron: Secret; placement: Secret; cinder: Secret; service: Secret; ironic: Secret; metadataSecret: Secret },
+    own: DbUser & MessagingUser & KeystoneUser & { neutron: Secret; placement: Secret; cinder: Secret; service: Secret; ironic: Secret; metadataSecret: Secret },
     ceph: CephClient,
 ): Values {
     const libvirt: Values = { rbd_user: ceph.user, rbd_secret_uuid: ceph.secretUuid, virt_type: cfg.compute.virtType };
@@ -203,7 +209,7 @@ export function openvswitchValues(s: Shared): Values {
 export function neutronValues(
     cfg: StackConfig,
     s: Shared,
-    own: Own & { nova: Secret; placement: Secret; designate: Secret; ironic: Secret; metadataSecret: Secret },
+    own: DbUser & MessagingUser & KeystoneUser & { nova: Secret; placement: Secret; designate: Secret; ironic: Secret; metadataSecret: Secret },
     controlNodes: number,
 ): Values {
     const net = cfg.network;
@@ -241,7 +247,7 @@ export function neutronValues(
 export function cinderValues(
     cfg: StackConfig,
     s: Shared,
-    own: Own & { nova: Secret; service: Secret; glance: Secret; swift: Secret },
+    own: DbUser & MessagingUser & KeystoneUser & { nova: Secret; service: Secret; glance: Secret; swift: Secret },
     ceph: CephClient,
 ): Values {
     const r = cfg.storage.replication;
@@ -264,7 +270,7 @@ export function cinderValues(
     };
 }
 
-export function horizonValues(s: Shared, own: Own & { secretKey: Secret }): Values {
+export function horizonValues(s: Shared, own: DbUser & { secretKey: Secret }): Values {
     return {
         conf: { horizon: { local_settings: { config: { horizon_secret_key: own.secretKey } } } },
         endpoints: {
@@ -275,7 +281,7 @@ export function horizonValues(s: Shared, own: Own & { secretKey: Secret }): Valu
     };
 }
 
-export function heatValues(cfg: StackConfig, s: Shared, own: Own & { trustee: Secret; stackUser: Secret }): Values {
+export function heatValues(cfg: StackConfig, s: Shared, own: DbUser & MessagingUser & KeystoneUser & { trustee: Secret; stackUser: Secret }): Values {
     return {
         endpoints: {
             identity: { auth: identityAuth(s, { heat: own.keystone, heat_trustee: own.trustee, heat_stack_user: own.stackUser }) },

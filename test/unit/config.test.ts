@@ -73,6 +73,13 @@ describe("a good config", () => {
         assert.deepEqual(cfg.charts.values.nova, { conf: { nova: { DEFAULT: { debug: true } } } });
     });
 
+    it("runs the default Ceph toolbox on the configured kube context", () => {
+        assert.equal(load(dev).storage.cephToolbox, DEFAULTS.cephToolbox);
+        const cfg = load({ ...dev, kubeContext: "arn:aws:eks:eu-west-1:123456789012:cluster/osh" });
+        assert.equal(cfg.storage.cephToolbox, "kubectl --context 'arn:aws:eks:eu-west-1:123456789012:cluster/osh' -n rook-ceph exec deploy/rook-ceph-tools --");
+        assert.equal(load({ ...dev, kubeContext: "a@b", cephToolbox: "ssh admin ceph-shell" }).storage.cephToolbox, "ssh admin ceph-shell", "a toolbox given is used as it is");
+    });
+
     it("accepts minute schedules and rejects daily ones", () => {
         for (const ok of ["*/5 * * * *", "* * * * *", "0,15,30,45 * * * *", "*/30 * * * *"]) assert.equal(checkMinuteSchedule(ok), undefined, ok);
         for (const bad of ["0 0 * * *", "0 * * * *", "*/5 * * *", "*/90 * * * *", "@daily"]) assert.ok(checkMinuteSchedule(bad), bad);
@@ -122,6 +129,7 @@ describe("bad configs are rejected, naming the key and the fix", () => {
         ["helm timeout too short", { ...dev, helmTimeoutSeconds: "5" }, "helmTimeoutSeconds", /between 60/],
         ["keystone host not DNS", { ...dev, keystonePublicHost: "keystone citec" }, "keystonePublicHost", /keystone\.citec\.com/],
         ["structured key given as text", { ...dev, nodes: "k1,k2" }, "nodes", /YAML/],
+        ["kube context with shell syntax", { ...dev, kubeContext: "prod; rm -rf /" }, "kubeContext", /my-cluster/],
     ];
     for (const [what, values, key, fix] of cases) {
         it(what, () => {

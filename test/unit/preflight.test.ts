@@ -5,7 +5,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { preflightScript } from "../../components/preflight";
+import { PREFLIGHT_SCRIPT, preflightEnvironment } from "../../components/preflight";
+import { scriptPath } from "../../components/shell";
 import { standinKubectl } from "./standin";
 
 const STANDIN = String.raw`#!/bin/bash
@@ -26,8 +27,8 @@ function check(ns: { exists: boolean; objects?: string[]; releases?: string[] },
     if (ns.exists) fs.writeFileSync(path.join(state, "namespace"), "");
     fs.writeFileSync(path.join(state, "objects"), (ns.objects ?? []).map((o) => `${o}\n`).join(""));
     fs.writeFileSync(path.join(state, "releases"), (ns.releases ?? []).map((o) => `${o}\n`).join(""));
-    const r = spawnSync("bash", ["-c", preflightScript("kubectl", "openstack", allow)], {
-        encoding: "utf8", env: kubectl.env(state),
+    const r = spawnSync("bash", [scriptPath(PREFLIGHT_SCRIPT)], {
+        encoding: "utf8", env: { ...kubectl.env(state), ...preflightEnvironment("openstack", allow) },
     });
     return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -79,5 +80,17 @@ describe("preflight: an earlier install's leftovers stop the first install", () 
         assert.equal(releases.code, 1);
         assert.match(releases.err, /helm -n openstack uninstall nova/);
         assert.doesNotMatch(releases.err, /allowLeftoverData/, "the volumes hint only when there are volumes");
+    });
+});
+
+describe("preflight: the kube context", () => {
+    const logging = standinKubectl('#!/bin/bash\necho "$*" >> "$STANDIN_STATE/calls"\nexit 1\n');
+    it("passes KUBE_CONTEXT to kubectl as --context", () => {
+        const state = logging.newState();
+        const r = spawnSync("bash", [scriptPath(PREFLIGHT_SCRIPT)], {
+            encoding: "utf8", env: { ...logging.env(state), ...preflightEnvironment("openstack", false), KUBE_CONTEXT: "admin@prod" },
+        });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(fs.readFileSync(path.join(state, "calls"), "utf8"), "--context admin@prod get namespace openstack -o name\n");
     });
 });

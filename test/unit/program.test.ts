@@ -44,7 +44,7 @@ describe("install order (the layer DAG)", () => {
         for (const name of ["storage-storageclass", "storage-pool-replicapool", "storage-ceph-etc", "dns-rbac-coredns-restart"]) {
             assert.ok(dependsOn(named(run, name), check), `${name} waits for the preflight check`);
         }
-        assert.match(named(run, "preflight-leftovers").inputs.create, /mysql-data-mariadb-server-/);
+        assert.match(named(run, "preflight-leftovers").inputs.environment.PVC_PATTERN, /mysql-data-mariadb-server-/);
         // Not only the first layers: no custom resource at all may be created before it passes.
         for (const r of run.resources) {
             if (!r.custom || r.type.startsWith("pulumi:providers:") || r.urn === check) continue;

@@ -1,0 +1,61 @@
+// The final readiness check, run by bash against a stand-in kubectl that answers like a
+// namespace whose workloads become ready after some polls (or never).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { READINESS_SCRIPT } from "../../components/readiness";
+import { scriptPath } from "../../components/shell";
+import { standinKubectl } from "./standin";
+
+// Answers the jsonpath query from $S/workloads-<poll> (the last file once polls run out), and
+// counts the polls; `sleep` is a no-op so the loop runs at once.
+const STANDIN = String.raw`#!/bin/bash
+set -eu
+S="$STANDIN_STATE"
+case "$*" in
+  "-n openstack get deployments,statefulsets,daemonsets -o jsonpath="*)
+    n=$(cat "$S/polls" 2>/dev/null || echo 0); echo $((n + 1)) > "$S/polls"
+    f="$S/workloads-$n"; [ -e "$f" ] || f=$(ls "$S"/workloads-* | sort -V | tail -1); cat "$f" ;;
+  "-n openstack get deployments,statefulsets,daemonsets -o name") cut -d' ' -f1 "$(ls "$S"/workloads-* | sort -V | tail -1)" ;;
+  *) echo "stand-in kubectl: unexpected call: $*" >&2; exit 99 ;;
+esac
+`;
+const kubectl = standinKubectl(STANDIN);
+
+function readiness(polls: string[][], timeoutSeconds: number) {
+    const state = kubectl.newState();
+    polls.forEach((lines, i) => fs.writeFileSync(path.join(state, `workloads-${i}`), lines.map((l) => `${l}\n`).join("")));
+    fs.writeFileSync(path.join(state, "sleep"), "#!/bin/sh\n", { mode: 0o755 });
+    const env: NodeJS.ProcessEnv = { ...kubectl.env(state), NAMESPACE: "openstack", TIMEOUT_SECONDS: String(timeoutSeconds) };
+    env.PATH = `${state}:${env.PATH}`;
+    const r = spawnSync("bash", [scriptPath(READINESS_SCRIPT)], { encoding: "utf8", env, timeout: 30_000 });
+    return { code: r.status, out: r.stdout, err: r.stderr, polls: Number(fs.readFileSync(path.join(state, "polls"), "utf8")) };
+}
+
+describe("readiness: one check of the whole namespace", () => {
+    it("waits until every Deployment, StatefulSet and DaemonSet is ready", () => {
+        const r = readiness([
+            ["Deployment/keystone-api 1 ", "StatefulSet/mariadb-server 1 1", "DaemonSet/libvirt-libvirt-default 3 1"],
+            ["Deployment/keystone-api 1 1", "StatefulSet/mariadb-server 1 1", "DaemonSet/libvirt-libvirt-default 3 3"],
+        ], 60);
+        assert.equal(r.code, 0, r.err);
+        assert.equal(r.out.trim(), "all 3 workloads in openstack are ready");
+        assert.equal(r.polls, 2);
+    });
+
+    it("counts a DaemonSet with no node to run on as ready", () => {
+        const r = readiness([["DaemonSet/neutron-l3-agent 0 "]], 60);
+        assert.equal(r.code, 0, r.err);
+    });
+
+    it("fails after the timeout naming each workload still short, with its ready/wanted count", () => {
+        const r = readiness([["Deployment/nova-api-osapi 2 1", "DaemonSet/nova-compute-default 3 ", "StatefulSet/rabbitmq-rabbitmq 1 1"]], 0);
+        assert.equal(r.code, 1);
+        assert.match(r.err, /not ready after 0s:/);
+        assert.match(r.err, /Deployment\/nova-api-osapi 1\/2/);
+        assert.match(r.err, /DaemonSet\/nova-compute-default 0\/3/);
+        assert.doesNotMatch(r.err, /rabbitmq/);
+    });
+});
