@@ -31,29 +31,70 @@ const ceph: CephCommandContext = { toolbox: config.storage.cephToolbox, environm
 
 // The install order, as a DAG of layers (each edge one dependsOn):
 //   preflight -> storage, dnsRbac -> infra -> identity -> image | compute | network -> readiness
-const preflight = new Preflight("preflight", {
-    namespace: config.namespace, environment, allowLeftoverData: config.allowLeftoverData,
-}, { providers });
+const preflight = new Preflight(
+    "preflight",
+    {
+        namespace: config.namespace,
+        environment,
+        allowLeftoverData: config.allowLeftoverData,
+    },
+    { providers },
+);
 nothingBefore(preflight);
 const storage = new Storage("storage", { config, ceph }, { providers, dependsOn: [preflight] });
 const dnsRbac = new DnsRbac("dns-rbac", { config }, { providers, dependsOn: [preflight] });
-const infra = new Infra("infra", {
-    config, namespace: storage.namespace, storageClassName: storage.storageClassName,
-}, { providers, dependsOn: [storage, dnsRbac] });
-const identity = new Identity("identity", {
-    config, namespace: storage.namespace, shared: infra.shared,
-}, { providers, dependsOn: [infra] });
-const image = new Image("image", { config, namespace: storage.namespace, shared: infra.shared, ceph }, { providers, dependsOn: [identity] });
-const compute = new Compute("compute", { config, namespace: storage.namespace, shared: infra.shared }, { providers, dependsOn: [identity] });
-const network = new Network("network", { config, namespace: storage.namespace, shared: infra.shared }, { providers, dependsOn: [identity] });
+const infra = new Infra(
+    "infra",
+    {
+        config,
+        namespace: storage.namespace,
+        storageClassName: storage.storageClassName,
+    },
+    { providers, dependsOn: [storage, dnsRbac] },
+);
+const identity = new Identity(
+    "identity",
+    {
+        config,
+        namespace: storage.namespace,
+        shared: infra.shared,
+    },
+    { providers, dependsOn: [infra] },
+);
+const image = new Image(
+    "image",
+    { config, namespace: storage.namespace, shared: infra.shared, ceph },
+    { providers, dependsOn: [identity] },
+);
+const compute = new Compute(
+    "compute",
+    { config, namespace: storage.namespace, shared: infra.shared },
+    { providers, dependsOn: [identity] },
+);
+const network = new Network(
+    "network",
+    { config, namespace: storage.namespace, shared: infra.shared },
+    { providers, dependsOn: [identity] },
+);
 
 const releaseByChart = Object.entries({
-    ...infra.releases, ...identity.releases, ...image.releases, ...compute.releases, ...network.releases,
+    ...infra.releases,
+    ...identity.releases,
+    ...image.releases,
+    ...compute.releases,
+    ...network.releases,
 }).filter((e): e is [string, k8s.helm.v3.Release] => e[1] !== undefined);
 const releases = releaseByChart.map(([, r]) => r);
-const readiness = new Readiness("readiness", {
-    namespace: storage.namespace, releases, timeoutSeconds: config.readinessTimeoutSeconds, environment,
-}, { providers, dependsOn: [image, compute, network] });
+const readiness = new Readiness(
+    "readiness",
+    {
+        namespace: storage.namespace,
+        releases,
+        timeoutSeconds: config.readinessTimeoutSeconds,
+        environment,
+    },
+    { providers, dependsOn: [image, compute, network] },
+);
 
 export const namespace = storage.namespace;
 export const keystonePublicUrl = identity.publicUrl;

@@ -22,7 +22,6 @@ export interface CephUserSpec {
     readonly caps: Readonly<Record<"mon" | "osd" | "mgr", string | undefined>>;
 }
 
-
 /** The script preamble: strict mode and `tb`, the toolbox prefix as a shell function. */
 export function toolboxPreamble(prefix: string): string {
     return `set -euo pipefail\ntb() { ${prefix} "$@"; }\n`;
@@ -85,7 +84,12 @@ export interface CephCommandContext {
 
 const BASH = ["/bin/bash", "-c"];
 
-export function cephPool(name: string, ctx: CephCommandContext, pool: CephPoolSpec, opts: pulumi.CustomResourceOptions): command.local.Command {
+export function cephPool(
+    name: string,
+    ctx: CephCommandContext,
+    pool: CephPoolSpec,
+    opts: pulumi.CustomResourceOptions,
+): command.local.Command {
     return new command.local.Command(
         name,
         {
@@ -99,7 +103,12 @@ export function cephPool(name: string, ctx: CephCommandContext, pool: CephPoolSp
 }
 
 /** A Ceph user; `stdout` is its key, stored as a secret and never logged. */
-export function cephUser(name: string, ctx: CephCommandContext, user: CephUserSpec, opts: pulumi.CustomResourceOptions): command.local.Command {
+export function cephUser(
+    name: string,
+    ctx: CephCommandContext,
+    user: CephUserSpec,
+    opts: pulumi.CustomResourceOptions,
+): command.local.Command {
     return new command.local.Command(
         name,
         {

@@ -165,10 +165,16 @@ function editDistance(a: string, b: string): number {
 
 /** Words of a key that another key's words resemble (same word, a shared stem, or a near miss). */
 function sharedWords(a: string, b: string): number {
-    const words = (s: string) => s.toLowerCase().split(/[_\-.]+|(?<=[a-z])(?=[A-Z])/).filter(Boolean);
+    const words = (s: string) =>
+        s
+            .toLowerCase()
+            .split(/[_\-.]+|(?<=[a-z])(?=[A-Z])/)
+            .filter(Boolean);
     const bw = words(b);
     const alike = (x: string, y: string) =>
-        x === y || (Math.min(x.length, y.length) >= 5 && (x.startsWith(y.slice(0, 5)) || y.startsWith(x.slice(0, 5)))) || editDistance(x, y) <= 1;
+        x === y ||
+        (Math.min(x.length, y.length) >= 5 && (x.startsWith(y.slice(0, 5)) || y.startsWith(x.slice(0, 5)))) ||
+        editDistance(x, y) <= 1;
     return words(a).filter((x) => bw.some((y) => alike(x, y))).length;
 }
 
@@ -186,7 +192,12 @@ export function nearestKey(inv: ChartInventory, wrong: string): string | undefin
     const wrongKey = parts[depth];
     const rank = (candidates: string[]) =>
         candidates
-            .map((c) => ({ c, words: sharedWords(wrongKey, lastOf(c)), dist: editDistance(wrongKey, lastOf(c)), depth: c.split(".").length }))
+            .map((c) => ({
+                c,
+                words: sharedWords(wrongKey, lastOf(c)),
+                dist: editDistance(wrongKey, lastOf(c)),
+                depth: c.split(".").length,
+            }))
             .sort((x, y) => y.words - x.words || x.dist - y.dist || x.depth - y.depth || x.c.localeCompare(y.c));
     const siblings = Object.keys(inv.paths).filter((p) => parentOf(p) === parent);
     const best = rank(siblings)[0];
@@ -203,7 +214,11 @@ function leaves(v: unknown, prefix: string): [string, unknown][] {
 }
 
 /** One problem per override path the chart does not read, or whose kind the chart cannot take. */
-export function checkOverrides(chart: string, inv: ChartInventory, overrides: Record<string, unknown>): { path: string; problem: string }[] {
+export function checkOverrides(
+    chart: string,
+    inv: ChartInventory,
+    overrides: Record<string, unknown>,
+): { path: string; problem: string }[] {
     const problems: { path: string; problem: string }[] = [];
     const at = `chart ${chart} ${inv.version}`;
     for (const [p, value] of leaves(overrides, "")) {

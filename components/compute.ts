@@ -37,32 +37,47 @@ export class Compute extends Layer {
         const secretUuid = new random.RandomUuid(`${name}-libvirt-ceph-secret-uuid`, {}, this.child).result;
         const ceph: CephClient = { user: cfg.compute.cephUser, secretUuid };
 
-        const placement = osRelease(cfg, args.namespace, {
-            chart: "placement",
-            values: placementValues(s, {
-                db: password(`${name}-placement-db-password`, this),
-                keystone: password(`${name}-placement-keystone-password`, this),
-                novaApiDb: password(`${name}-placement-nova-api-db-password`, this),
-            }),
-        }, this.after);
+        const placement = osRelease(
+            cfg,
+            args.namespace,
+            {
+                chart: "placement",
+                values: placementValues(s, {
+                    db: password(`${name}-placement-db-password`, this),
+                    keystone: password(`${name}-placement-keystone-password`, this),
+                    novaApiDb: password(`${name}-placement-nova-api-db-password`, this),
+                }),
+            },
+            this.after,
+        );
 
         // libvirt and nova-compute are DaemonSets on the compute label.
         const onComputeNodes = this.afterAnd(...labels);
         const libvirt = osRelease(cfg, args.namespace, { chart: "libvirt", values: libvirtValues(s, ceph) }, onComputeNodes);
-        const nova = osRelease(cfg, args.namespace, {
-            chart: "nova",
-            values: novaValues(cfg, s, {
-                db: password(`${name}-nova-db-password`, this),
-                messaging: password(`${name}-nova-rabbitmq-password`, this),
-                keystone: password(`${name}-nova-keystone-password`, this),
-                neutron: password(`${name}-nova-neutron-keystone-password`, this),
-                placement: password(`${name}-nova-placement-keystone-password`, this),
-                cinder: password(`${name}-nova-cinder-keystone-password`, this),
-                service: password(`${name}-nova-service-keystone-password`, this),
-                ironic: password(`${name}-nova-ironic-keystone-password`, this),
-                metadataSecret: s.metadataSecret,
-            }, ceph),
-        }, onComputeNodes);
+        const nova = osRelease(
+            cfg,
+            args.namespace,
+            {
+                chart: "nova",
+                values: novaValues(
+                    cfg,
+                    s,
+                    {
+                        db: password(`${name}-nova-db-password`, this),
+                        messaging: password(`${name}-nova-rabbitmq-password`, this),
+                        keystone: password(`${name}-nova-keystone-password`, this),
+                        neutron: password(`${name}-nova-neutron-keystone-password`, this),
+                        placement: password(`${name}-nova-placement-keystone-password`, this),
+                        cinder: password(`${name}-nova-cinder-keystone-password`, this),
+                        service: password(`${name}-nova-service-keystone-password`, this),
+                        ironic: password(`${name}-nova-ironic-keystone-password`, this),
+                        metadataSecret: s.metadataSecret,
+                    },
+                    ceph,
+                ),
+            },
+            onComputeNodes,
+        );
         this.releases = { placement, libvirt, nova };
         if (cfg.optional.cinder) this.releases.cinder = this.cinder(cfg, args, ceph);
         if (cfg.optional.heat) this.releases.heat = this.heat(cfg, args);
@@ -72,31 +87,46 @@ export class Compute extends Layer {
 
     private cinder(cfg: StackConfig, args: ComputeArgs, ceph: CephClient): k8s.helm.v3.Release {
         const name = this.layerName;
-        return osRelease(cfg, args.namespace, {
-            chart: "cinder",
-            values: cinderValues(cfg, args.shared, {
-                db: password(`${name}-cinder-db-password`, this),
-                messaging: password(`${name}-cinder-rabbitmq-password`, this),
-                keystone: password(`${name}-cinder-keystone-password`, this),
-                nova: password(`${name}-cinder-nova-keystone-password`, this),
-                service: password(`${name}-cinder-service-keystone-password`, this),
-                glance: password(`${name}-cinder-glance-keystone-password`, this),
-                swift: password(`${name}-cinder-swift-keystone-password`, this),
-            }, ceph),
-        }, this.after);
+        return osRelease(
+            cfg,
+            args.namespace,
+            {
+                chart: "cinder",
+                values: cinderValues(
+                    cfg,
+                    args.shared,
+                    {
+                        db: password(`${name}-cinder-db-password`, this),
+                        messaging: password(`${name}-cinder-rabbitmq-password`, this),
+                        keystone: password(`${name}-cinder-keystone-password`, this),
+                        nova: password(`${name}-cinder-nova-keystone-password`, this),
+                        service: password(`${name}-cinder-service-keystone-password`, this),
+                        glance: password(`${name}-cinder-glance-keystone-password`, this),
+                        swift: password(`${name}-cinder-swift-keystone-password`, this),
+                    },
+                    ceph,
+                ),
+            },
+            this.after,
+        );
     }
 
     private heat(cfg: StackConfig, args: ComputeArgs): k8s.helm.v3.Release {
         const name = this.layerName;
-        return osRelease(cfg, args.namespace, {
-            chart: "heat",
-            values: heatValues(cfg, args.shared, {
-                db: password(`${name}-heat-db-password`, this),
-                messaging: password(`${name}-heat-rabbitmq-password`, this),
-                keystone: password(`${name}-heat-keystone-password`, this),
-                trustee: password(`${name}-heat-trustee-password`, this),
-                stackUser: password(`${name}-heat-stack-user-password`, this),
-            }),
-        }, this.after);
+        return osRelease(
+            cfg,
+            args.namespace,
+            {
+                chart: "heat",
+                values: heatValues(cfg, args.shared, {
+                    db: password(`${name}-heat-db-password`, this),
+                    messaging: password(`${name}-heat-rabbitmq-password`, this),
+                    keystone: password(`${name}-heat-keystone-password`, this),
+                    trustee: password(`${name}-heat-trustee-password`, this),
+                    stackUser: password(`${name}-heat-stack-user-password`, this),
+                }),
+            },
+            this.after,
+        );
     }
 }

@@ -23,9 +23,7 @@ export interface NodeSpec {
     readonly roles: readonly NodeRole[];
 }
 
-export type ChartSource =
-    | { readonly kind: "repository"; readonly repository: string }
-    | { readonly kind: "local"; readonly path: string };
+export type ChartSource = { readonly kind: "repository"; readonly repository: string } | { readonly kind: "local"; readonly path: string };
 
 export interface StackConfig {
     readonly kubeconfig?: string;
@@ -173,9 +171,9 @@ const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-
 const HELM_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const INTERFACE = /^[A-Za-z0-9_.:-]{1,15}$/;
 const CEPH_NAME = /^[A-Za-z0-9_.-]+$/;
-const IMAGE_REF = /^[a-z0-9]+([._\/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const IMAGE_REF = /^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 /** kubeconfig context names: EKS ARNs, `user@cluster`, `kind-dev`; no spaces or shell syntax. */
-const KUBE_CONTEXT = /^[A-Za-z0-9_.@:\/+-]{1,253}$/;
+const KUBE_CONTEXT = /^[A-Za-z0-9_.@:/+-]{1,253}$/;
 
 /** The shared readers every section uses: each records a problem and returns a safe default. */
 interface Readers {
@@ -206,7 +204,11 @@ function readers(reader: ConfigReader, problems: string[]): Readers {
         return dflt;
     };
     return {
-        key, fail, setFix, objFix, str,
+        key,
+        fail,
+        setFix,
+        objFix,
+        str,
         json: (k) => {
             const raw = str(k);
             if (raw === undefined) return undefined;
@@ -279,11 +281,18 @@ export function loadConfig(reader: ConfigReader): StackConfig {
 }
 
 function clusterSection(r: Readers) {
-    const kubeContext = r.matching("kubeContext", KUBE_CONTEXT, "a kubeconfig context name (no spaces or shell syntax)", undefined, "my-cluster");
+    const kubeContext = r.matching(
+        "kubeContext",
+        KUBE_CONTEXT,
+        "a kubeconfig context name (no spaces or shell syntax)",
+        undefined,
+        "my-cluster",
+    );
     const namespace = r.matching("namespace", DNS_LABEL, "a valid namespace name (DNS label)", DEFAULTS.namespace, DEFAULTS.namespace)!;
     const domainRaw = r.str("domain");
     let domain = "";
-    if (domainRaw === undefined) r.fail("domain", "is required (Keystone's public host is keystone.<domain>)", r.setFix("domain", "example.com"));
+    if (domainRaw === undefined)
+        r.fail("domain", "is required (Keystone's public host is keystone.<domain>)", r.setFix("domain", "example.com"));
     else if (!DNS_SUBDOMAIN.test(domainRaw) || !domainRaw.includes(".")) {
         r.fail("domain", `${JSON.stringify(domainRaw)} is not a DNS domain with at least two labels`, r.setFix("domain", "example.com"));
     } else domain = domainRaw;
@@ -320,7 +329,11 @@ function nodesSection(r: Readers): NodeSpec[] {
     });
     if (nodes.length === nodesRaw.length) {
         if (!nodes.some((n) => n.roles.includes("control"))) {
-            r.fail("nodes", "no node has the control role (MariaDB, RabbitMQ and the APIs need one)", r.objFix("nodes", "[0].roles[0]' control"));
+            r.fail(
+                "nodes",
+                "no node has the control role (MariaDB, RabbitMQ and the APIs need one)",
+                r.objFix("nodes", "[0].roles[0]' control"),
+            );
         }
         if (!nodes.some((n) => n.roles.includes("compute"))) {
             r.fail("nodes", "no node has the compute role (libvirt and nova-compute need one)", r.objFix("nodes", "[0].roles[1]' compute"));
@@ -349,28 +362,52 @@ function nodeEntry(r: Readers, n: unknown, at: string): NodeSpec | undefined {
     }
     const bad = roles.filter((x) => !(NODE_ROLES as readonly unknown[]).includes(x));
     if (bad.length > 0) {
-        r.fail(`${at}.roles`, `unknown role(s) ${bad.map((b) => JSON.stringify(b)).join(", ")} (known: control, compute)`, r.objFix(at, ".roles[0]' control"));
+        r.fail(
+            `${at}.roles`,
+            `unknown role(s) ${bad.map((b) => JSON.stringify(b)).join(", ")} (known: control, compute)`,
+            r.objFix(at, ".roles[0]' control"),
+        );
         return undefined;
     }
     return { name, roles: [...new Set(roles as NodeRole[])].sort() };
 }
 
 function storageSection(r: Readers, kubeContext: string | undefined): StackConfig["storage"] {
-    const storageClass = r.matching("storageClass", DNS_SUBDOMAIN, "a valid StorageClass name", DEFAULTS.storageClass, DEFAULTS.storageClass)!;
+    const storageClass = r.matching(
+        "storageClass",
+        DNS_SUBDOMAIN,
+        "a valid StorageClass name",
+        DEFAULTS.storageClass,
+        DEFAULTS.storageClass,
+    )!;
     if (storageClass === "default" || storageClass === "general") {
-        r.fail("storageClass", `${JSON.stringify(storageClass)} has a special meaning in the openstack-helm charts (chart default / omit the class)`, r.setFix("storageClass", DEFAULTS.storageClass));
+        r.fail(
+            "storageClass",
+            `${JSON.stringify(storageClass)} has a special meaning in the openstack-helm charts (chart default / omit the class)`,
+            r.setFix("storageClass", DEFAULTS.storageClass),
+        );
     }
     // The default toolbox is Rook's, through kubectl: on the configured context.
-    const cephToolbox = r.str("cephToolbox") ?? (kubeContext ? DEFAULTS.cephToolbox.replace(/^kubectl /, `kubectl --context ${shq(kubeContext)} `) : DEFAULTS.cephToolbox);
+    const cephToolbox =
+        r.str("cephToolbox") ??
+        (kubeContext ? DEFAULTS.cephToolbox.replace(/^kubectl /, `kubectl --context ${shq(kubeContext)} `) : DEFAULTS.cephToolbox);
     if (/[\n\r;&|`]|\$\(/.test(cephToolbox)) {
-        r.fail("cephToolbox", "must be a plain command prefix (no newlines, ;, &, |, backticks or $(...))", r.setFix("cephToolbox", `'${DEFAULTS.cephToolbox}'`));
+        r.fail(
+            "cephToolbox",
+            "must be a plain command prefix (no newlines, ;, &, |, backticks or $(...))",
+            r.setFix("cephToolbox", `'${DEFAULTS.cephToolbox}'`),
+        );
     }
     const refresherSchedule = r.str("refresherSchedule") ?? DEFAULTS.refresherSchedule;
     const scheduleProblem = checkMinuteSchedule(refresherSchedule);
     if (scheduleProblem) r.fail("refresherSchedule", scheduleProblem, r.setFix("refresherSchedule", `'${DEFAULTS.refresherSchedule}'`));
     const refresherImage = r.str("refresherImage") ?? DEFAULTS.refresherImage;
     if (!IMAGE_REF.test(refresherImage) || !/(:[\w][\w.-]*|@sha256:[a-f0-9]{64})$/.test(refresherImage.replace(/^[^/]*:\d+\//, ""))) {
-        r.fail("refresherImage", `${JSON.stringify(refresherImage)} must be an image reference with a tag or digest`, r.setFix("refresherImage", DEFAULTS.refresherImage));
+        r.fail(
+            "refresherImage",
+            `${JSON.stringify(refresherImage)} must be an image reference with a tag or digest`,
+            r.setFix("refresherImage", DEFAULTS.refresherImage),
+        );
     } else if (/:latest$/.test(refresherImage)) {
         r.fail("refresherImage", "must be pinned: the tag latest changes under you", r.setFix("refresherImage", DEFAULTS.refresherImage));
     }
@@ -381,7 +418,8 @@ function storageSection(r: Readers, kubeContext: string | undefined): StackConfi
         cephToolbox,
         replication: r.int("cephReplication", DEFAULTS.cephReplication, 1, 7),
         poolPgs: r.int("cephPoolPgs", DEFAULTS.cephPoolPgs, 1, 32768, (n) =>
-            (n & (n - 1)) === 0 ? undefined : `must be a power of two (Ceph warns otherwise), got ${n}`),
+            (n & (n - 1)) === 0 ? undefined : `must be a power of two (Ceph warns otherwise), got ${n}`,
+        ),
         purgeOnDestroy: r.bool("purgeOnDestroy", DEFAULTS.purgeOnDestroy),
         monPort: r.int("cephMonPort", DEFAULTS.cephMonPort, 1, 65535),
         refresherSchedule,
@@ -391,8 +429,20 @@ function storageSection(r: Readers, kubeContext: string | undefined): StackConfi
 
 function dnsSection(r: Readers): StackConfig["dns"] {
     return {
-        corednsNamespace: r.matching("corednsNamespace", DNS_LABEL, "a valid namespace name", DEFAULTS.corednsNamespace, DEFAULTS.corednsNamespace)!,
-        corednsDeployment: r.matching("corednsDeployment", DNS_SUBDOMAIN, "a valid Deployment name", DEFAULTS.corednsDeployment, DEFAULTS.corednsDeployment)!,
+        corednsNamespace: r.matching(
+            "corednsNamespace",
+            DNS_LABEL,
+            "a valid namespace name",
+            DEFAULTS.corednsNamespace,
+            DEFAULTS.corednsNamespace,
+        )!,
+        corednsDeployment: r.matching(
+            "corednsDeployment",
+            DNS_SUBDOMAIN,
+            "a valid Deployment name",
+            DEFAULTS.corednsDeployment,
+            DEFAULTS.corednsDeployment,
+        )!,
     };
 }
 
@@ -417,15 +467,27 @@ function chartSource(r: Readers): ChartSource {
     if (kind === "local") {
         const path = r.str("chartLocalPath");
         if (path !== undefined) return { kind: "local", path: path.replace(/\/+$/, "") };
-        r.fail("chartLocalPath", "is required when chartSource is local (an openstack-helm checkout)", r.setFix("chartLocalPath", "/home/me/osh/openstack-helm"));
+        r.fail(
+            "chartLocalPath",
+            "is required when chartSource is local (an openstack-helm checkout)",
+            r.setFix("chartLocalPath", "/home/me/osh/openstack-helm"),
+        );
         return fallback;
     }
     if (r.str("chartLocalPath") !== undefined) {
-        r.fail("chartLocalPath", "is set but chartSource is repository", `${r.setFix("chartSource", "local")} or pulumi config rm ${r.key("chartLocalPath")}`);
+        r.fail(
+            "chartLocalPath",
+            "is set but chartSource is repository",
+            `${r.setFix("chartSource", "local")} or pulumi config rm ${r.key("chartLocalPath")}`,
+        );
     }
     const repo = r.str("chartRepository") ?? DEFAULTS.chartRepository;
     if (/^(https?|oci|file):\/\/\S+$/.test(repo)) return { kind: "repository", repository: repo.replace(/\/+$/, "") };
-    r.fail("chartRepository", `${JSON.stringify(repo)} is not an http(s), oci or file URL`, r.setFix("chartRepository", DEFAULTS.chartRepository));
+    r.fail(
+        "chartRepository",
+        `${JSON.stringify(repo)} is not an http(s), oci or file URL`,
+        r.setFix("chartRepository", DEFAULTS.chartRepository),
+    );
     return fallback;
 }
 
@@ -439,7 +501,12 @@ function perChart(r: Readers, k: string, what: string, example: string): [ChartN
     }
     return Object.entries(raw).filter(([chart]) => {
         const known = (CHARTS as readonly string[]).includes(chart);
-        if (!known) r.fail(`${k}.${chart}`, `is not a chart this program installs (${CHARTS.join(", ")})`, `pulumi config rm --path '${r.key(k)}.${chart}'`);
+        if (!known)
+            r.fail(
+                `${k}.${chart}`,
+                `is not a chart this program installs (${CHARTS.join(", ")})`,
+                `pulumi config rm --path '${r.key(k)}.${chart}'`,
+            );
         return known;
     }) as [ChartName, unknown][];
 }
@@ -449,7 +516,11 @@ function chartVersions(r: Readers): Record<ChartName, string> {
     for (const [chart, v] of perChart(r, "chartVersions", "version", ".keystone' 2026.1.24+0ee5adeff")) {
         if (typeof v === "string" && HELM_VERSION.test(v)) versions[chart] = v;
         else {
-            r.fail(`chartVersions.${chart}`, `${JSON.stringify(v)} is not a chart version (semver, e.g. ${DEFAULT_CHART_VERSIONS.keystone})`, r.objFix("chartVersions", `.${chart}' ${DEFAULT_CHART_VERSIONS[chart]}`));
+            r.fail(
+                `chartVersions.${chart}`,
+                `${JSON.stringify(v)} is not a chart version (semver, e.g. ${DEFAULT_CHART_VERSIONS.keystone})`,
+                r.objFix("chartVersions", `.${chart}' ${DEFAULT_CHART_VERSIONS[chart]}`),
+            );
         }
     }
     return versions;
@@ -459,12 +530,20 @@ function chartValues(r: Readers): Partial<Record<ChartName, Record<string, unkno
     const values: Partial<Record<ChartName, Record<string, unknown>>> = {};
     for (const [chart, v] of perChart(r, "chartValues", "a values object", ".nova.conf.nova.DEFAULT.debug' true")) {
         if (typeof v !== "object" || v === null || Array.isArray(v)) {
-            r.fail(`chartValues.${chart}`, "must be a values object (nested keys, not a string or list)", r.objFix("chartValues", `.${chart}.pod.replicas.api' 2`));
+            r.fail(
+                `chartValues.${chart}`,
+                "must be a values object (nested keys, not a string or list)",
+                r.objFix("chartValues", `.${chart}.pod.replicas.api' 2`),
+            );
             continue;
         }
         const dotted = Object.keys(v).filter((k) => k.includes("."));
         if (dotted.length > 0) {
-            r.fail(`chartValues.${chart}`, `has dotted key(s) ${dotted.join(", ")}: values are nested objects, not --set paths`, r.objFix("chartValues", `.${chart}.${dotted[0]}' <value>`));
+            r.fail(
+                `chartValues.${chart}`,
+                `has dotted key(s) ${dotted.join(", ")}: values are nested objects, not --set paths`,
+                r.objFix("chartValues", `.${chart}.${dotted[0]}' <value>`),
+            );
         } else values[chart] = v as Record<string, unknown>;
     }
     return values;
@@ -482,20 +561,32 @@ function checkChartValues(
     let uncheckedPaths: string[] = [];
     if (unchecked !== undefined) {
         if (!Array.isArray(unchecked) || !unchecked.every((u) => typeof u === "string" && /^[a-z]+\.[^.]/.test(u))) {
-            r.fail("chartValuesUnchecked", "must be a list of <chart>.<values path> strings", r.objFix("chartValuesUnchecked", "[0]' nova.some.key"));
+            r.fail(
+                "chartValuesUnchecked",
+                "must be a list of <chart>.<values path> strings",
+                r.objFix("chartValuesUnchecked", "[0]' nova.some.key"),
+            );
         } else uncheckedPaths = unchecked as string[];
     }
     for (const [chart, v] of Object.entries(values) as [ChartName, Record<string, unknown>][]) {
         const found = chartInventory(source, chart, versions[chart]);
         if ("problem" in found) {
-            if (source.kind === "local") r.fail("chartLocalPath", found.problem, r.setFix("chartLocalPath", "<an openstack-helm checkout>"));
-            else warnings.push(`${r.key(`chartValues.${chart}`)}: ${found.problem}; its keys are not checked, so Helm ignores a misspelt one silently`);
+            if (source.kind === "local")
+                r.fail("chartLocalPath", found.problem, r.setFix("chartLocalPath", "<an openstack-helm checkout>"));
+            else
+                warnings.push(
+                    `${r.key(`chartValues.${chart}`)}: ${found.problem}; its keys are not checked, so Helm ignores a misspelt one silently`,
+                );
             continue;
         }
         for (const { path, problem } of checkOverrides(chart, found.inventory, v)) {
             if (uncheckedPaths.includes(`${chart}.${path}`)) continue;
             const k = `chartValues.${chart}.${path}`;
-            r.fail(k, problem, `pulumi config rm --path '${r.key(k)}' (or, if the chart reads it after all: ${r.objFix("chartValuesUnchecked", `[0]' ${chart}.${path}`)})`);
+            r.fail(
+                k,
+                problem,
+                `pulumi config rm --path '${r.key(k)}' (or, if the chart reads it after all: ${r.objFix("chartValuesUnchecked", `[0]' ${chart}.${path}`)})`,
+            );
         }
     }
 }
@@ -516,15 +607,23 @@ function chartInventory(source: ChartSource, chart: ChartName, version: string):
 function replicasSection(r: Readers, controlCount: number): StackConfig["replicas"] {
     const replicas = {
         mariadb: r.int("mariadbReplicas", DEFAULTS.mariadbReplicas, 1, 9, (n) =>
-            n % 2 === 1 ? undefined : `must be odd so the Galera cluster keeps quorum, got ${n}`),
+            n % 2 === 1 ? undefined : `must be odd so the Galera cluster keeps quorum, got ${n}`,
+        ),
         rabbitmq: r.int("rabbitmqReplicas", DEFAULTS.rabbitmqReplicas, 1, 9),
         memcached: r.int("memcachedReplicas", DEFAULTS.memcachedReplicas, 1, 9),
     };
     if (controlCount > 0) {
-        for (const [k, n] of [["mariadbReplicas", replicas.mariadb], ["rabbitmqReplicas", replicas.rabbitmq]] as const) {
+        for (const [k, n] of [
+            ["mariadbReplicas", replicas.mariadb],
+            ["rabbitmqReplicas", replicas.rabbitmq],
+        ] as const) {
             if (n <= controlCount) continue;
             const fit = controlCount % 2 === 1 || k !== "mariadbReplicas" ? controlCount : controlCount - 1;
-            r.fail(k, `asks for ${n} replicas but only ${controlCount} node(s) have the control role`, `${r.setFix(k, String(fit))} or give more nodes the control role`);
+            r.fail(
+                k,
+                `asks for ${n} replicas but only ${controlCount} node(s) have the control role`,
+                `${r.setFix(k, String(fit))} or give more nodes the control role`,
+            );
         }
     }
     return replicas;
@@ -535,7 +634,11 @@ function identitySection(r: Readers, domain: string): StackConfig["identity"] {
     let publicHost = domain ? `keystone.${domain}` : "";
     if (publicHostRaw !== undefined) {
         if (!DNS_SUBDOMAIN.test(publicHostRaw)) {
-            r.fail("keystonePublicHost", `${JSON.stringify(publicHostRaw)} is not a DNS name`, r.setFix("keystonePublicHost", `keystone.${domain || "example.com"}`));
+            r.fail(
+                "keystonePublicHost",
+                `${JSON.stringify(publicHostRaw)} is not a DNS name`,
+                r.setFix("keystonePublicHost", `keystone.${domain || "example.com"}`),
+            );
         } else publicHost = publicHostRaw;
     }
     return {
@@ -545,8 +648,15 @@ function identitySection(r: Readers, domain: string): StackConfig["identity"] {
 }
 
 function computeSection(r: Readers): StackConfig["compute"] {
-    const cephUser = r.matching("cephComputeUser", CEPH_NAME, "a Ceph user name (without client.)", DEFAULTS.cephComputeUser, DEFAULTS.cephComputeUser)!;
-    if (cephUser.startsWith("client.")) r.fail("cephComputeUser", "must not start with client.", r.setFix("cephComputeUser", DEFAULTS.cephComputeUser));
+    const cephUser = r.matching(
+        "cephComputeUser",
+        CEPH_NAME,
+        "a Ceph user name (without client.)",
+        DEFAULTS.cephComputeUser,
+        DEFAULTS.cephComputeUser,
+    )!;
+    if (cephUser.startsWith("client."))
+        r.fail("cephComputeUser", "must not start with client.", r.setFix("cephComputeUser", DEFAULTS.cephComputeUser));
     return {
         virtType: r.oneOf("virtType", ["kvm", "qemu"] as const, DEFAULTS.virtType),
         ephemeralOnCeph: r.bool("ephemeralOnCeph", DEFAULTS.ephemeralOnCeph),
@@ -559,7 +669,11 @@ function networkSection(r: Readers): StackConfig["network"] {
     const flatRaw = r.json("flatNetworks");
     if (flatRaw !== undefined) {
         if (!Array.isArray(flatRaw) || flatRaw.length === 0 || !flatRaw.every((f) => typeof f === "string" && /^[A-Za-z0-9_-]+$/.test(f))) {
-            r.fail("flatNetworks", "must be a non-empty list of physical network names (letters, digits, _ and -)", r.objFix("flatNetworks", "[0]' public"));
+            r.fail(
+                "flatNetworks",
+                "must be a non-empty list of physical network names (letters, digits, _ and -)",
+                r.objFix("flatNetworks", "[0]' public"),
+            );
         } else if (new Set(flatRaw).size !== flatRaw.length) {
             r.fail("flatNetworks", "lists a network twice", "remove the duplicate");
         } else flatNetworks = flatRaw as string[];

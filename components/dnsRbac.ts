@@ -30,27 +30,39 @@ export class DnsRbac extends Layer {
         // Every child waits for what the layer comes after (the preflight check).
         const parent = this.after;
 
-        const role = new k8s.rbac.v1.ClusterRole(`${name}-coredns`, {
-            metadata: { name: "coredns" },
-            rules: COREDNS_RULES,
-        }, { ...parent, deleteBeforeReplace: true });
-        const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-coredns`, {
-            metadata: { name: "coredns" },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: "coredns", namespace: dns.corednsNamespace }],
-        }, { ...parent, deleteBeforeReplace: true });
+        const role = new k8s.rbac.v1.ClusterRole(
+            `${name}-coredns`,
+            {
+                metadata: { name: "coredns" },
+                rules: COREDNS_RULES,
+            },
+            { ...parent, deleteBeforeReplace: true },
+        );
+        const binding = new k8s.rbac.v1.ClusterRoleBinding(
+            `${name}-coredns`,
+            {
+                metadata: { name: "coredns" },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: "coredns", namespace: dns.corednsNamespace }],
+            },
+            { ...parent, deleteBeforeReplace: true },
+        );
 
         // The digest is computed from the declared rules, so it (and the pod template) changes only
         // when the rules do; an unchanged `pulumi up` leaves CoreDNS alone.
-        new k8s.apps.v1.DeploymentPatch(`${name}-coredns-restart`, {
-            metadata: { name: dns.corednsDeployment, namespace: dns.corednsNamespace },
-            spec: { template: { metadata: { annotations: { [RBAC_DIGEST_ANNOTATION]: rulesDigest(COREDNS_RULES) } } } },
-        }, {
-            // Restart only after the new rules are in place.
-            ...this.afterAnd(role, binding),
-            // On destroy, leave the annotation: relinquishing it would restart CoreDNS once more.
-            retainOnDelete: true,
-        });
+        new k8s.apps.v1.DeploymentPatch(
+            `${name}-coredns-restart`,
+            {
+                metadata: { name: dns.corednsDeployment, namespace: dns.corednsNamespace },
+                spec: { template: { metadata: { annotations: { [RBAC_DIGEST_ANNOTATION]: rulesDigest(COREDNS_RULES) } } } },
+            },
+            {
+                // Restart only after the new rules are in place.
+                ...this.afterAnd(role, binding),
+                // On destroy, leave the annotation: relinquishing it would restart CoreDNS once more.
+                retainOnDelete: true,
+            },
+        );
 
         this.registerOutputs({});
     }

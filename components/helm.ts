@@ -73,7 +73,9 @@ export function localChartDigest(checkout: string, chart: string): string {
     const hash = createHash("sha256");
     for (const dir of [chart, "helm-toolkit"]) {
         for (const file of chartFiles(path.join(checkout, dir))) {
-            hash.update(`${dir}/${file}\0`).update(fs.readFileSync(path.join(checkout, dir, file))).update("\0");
+            hash.update(`${dir}/${file}\0`)
+                .update(fs.readFileSync(path.join(checkout, dir, file)))
+                .update("\0");
         }
     }
     return hash.digest("hex").slice(0, 16);
@@ -88,7 +90,11 @@ export function chartRef(
     if (src.kind === "local") {
         // The seed's way: a checkout whose charts reach helm-toolkit as file://../helm-toolkit;
         // dependencyUpdate does `helm dependency build` when charts/ lacks it.
-        return { chart: `${src.path}/${chart}`, dependencyUpdate: true, description: `chart files sha256:${localChartDigest(src.path, chart)}` };
+        return {
+            chart: `${src.path}/${chart}`,
+            dependencyUpdate: true,
+            description: `chart files sha256:${localChartDigest(src.path, chart)}`,
+        };
     }
     return { chart, version: cfg.charts.versions[chart], repositoryOpts: { repo: src.repository } };
 }

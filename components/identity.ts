@@ -37,48 +37,35 @@ export class Identity extends Layer {
         const cfg = args.config;
         const host = cfg.identity.publicHost;
 
-        const keystone = osRelease(cfg, args.namespace, {
-            chart: "keystone",
-            values: keystoneValues(cfg, args.shared, {
-                db: password(`${name}-keystone-db-password`, this),
-                messaging: password(`${name}-keystone-rabbitmq-password`, this),
-            }),
-        }, this.after);
+        const keystone = osRelease(
+            cfg,
+            args.namespace,
+            {
+                chart: "keystone",
+                values: keystoneValues(cfg, args.shared, {
+                    db: password(`${name}-keystone-db-password`, this),
+                    messaging: password(`${name}-keystone-rabbitmq-password`, this),
+                }),
+            },
+            this.after,
+        );
         this.releases = { keystone };
 
-        new k8s.networking.v1.Ingress(`${name}-keystone-ingress`, {
-            metadata: {
-                name: "keystone-ingress",
-                namespace: args.namespace,
-                annotations: {
-                    // keystone-api becomes ready only after the chart's hooks; the install ends
-                    // with one readiness check of the namespace instead of a wait here.
-                    "pulumi.com/skipAwait": "true",
-                },
-            },
-            spec: {
-                ingressClassName: cfg.identity.ingressClass,
-                rules: [{
-                    host,
-                    http: {
-                        paths: [{
-                            path: "/",
-                            pathType: "Prefix",
-                            backend: { service: { name: KEYSTONE_API_SERVICE.name, port: { number: KEYSTONE_API_SERVICE.port } } },
-                        }],
-                    },
-                }],
-            },
-        }, { ...this.child, dependsOn: [keystone], deleteBeforeReplace: true });
+        this.keystoneIngress(cfg, args.namespace, keystone);
 
         if (cfg.optional.horizon) {
-            this.releases.horizon = osRelease(cfg, args.namespace, {
-                chart: "horizon",
-                values: horizonValues(args.shared, {
-                    db: password(`${name}-horizon-db-password`, this),
-                    secretKey: password(`${name}-horizon-secret-key`, this, 64),
-                }),
-            }, this.afterAnd(keystone));
+            this.releases.horizon = osRelease(
+                cfg,
+                args.namespace,
+                {
+                    chart: "horizon",
+                    values: horizonValues(args.shared, {
+                        db: password(`${name}-horizon-db-password`, this),
+                        secretKey: password(`${name}-horizon-secret-key`, this, 64),
+                    }),
+                },
+                this.afterAnd(keystone),
+            );
         }
 
         this.publicUrl = pulumi.output(`http://${host}/v3`);
@@ -99,5 +86,43 @@ export OS_PASSWORD=${args.shared.keystoneAdmin}
             adminOpenrc: this.adminOpenrc,
             releases: this.releases,
         });
+    }
+
+    /** The Ingress of Keystone's public host, to the Service the chart creates. */
+    private keystoneIngress(cfg: StackConfig, namespace: pulumi.Input<string>, keystone: k8s.helm.v3.Release): void {
+        new k8s.networking.v1.Ingress(
+            `${this.layerName}-keystone-ingress`,
+            {
+                metadata: {
+                    name: "keystone-ingress",
+                    namespace,
+                    annotations: {
+                        // keystone-api becomes ready only after the chart's hooks; the install ends
+                        // with one readiness check of the namespace instead of a wait here.
+                        "pulumi.com/skipAwait": "true",
+                    },
+                },
+                spec: {
+                    ingressClassName: cfg.identity.ingressClass,
+                    rules: [
+                        {
+                            host: cfg.identity.publicHost,
+                            http: {
+                                paths: [
+                                    {
+                                        path: "/",
+                                        pathType: "Prefix",
+                                        backend: {
+                                            service: { name: KEYSTONE_API_SERVICE.name, port: { number: KEYSTONE_API_SERVICE.port } },
+                                        },
+                                    },
+                                ],
+                            },
+                        },
+                    ],
+                },
+            },
+            { ...this.child, dependsOn: [keystone], deleteBeforeReplace: true },
+        );
     }
 }

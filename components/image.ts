@@ -37,22 +37,40 @@ export class Image extends Layer {
         super("Image", name, opts);
         const cfg = args.config;
 
-        const pool = cephPool(`${name}-pool-glance-images`, args.ceph, {
-            name: GLANCE_POOL, pgs: cfg.storage.poolPgs, size: cfg.storage.replication, purge: cfg.storage.purgeOnDestroy,
-        }, this.child);
+        const pool = cephPool(
+            `${name}-pool-glance-images`,
+            args.ceph,
+            {
+                name: GLANCE_POOL,
+                pgs: cfg.storage.poolPgs,
+                size: cfg.storage.replication,
+                purge: cfg.storage.purgeOnDestroy,
+            },
+            this.child,
+        );
         // The user's caps name the pool: create it after the pool exists. Its key (stdout) stays
         // a secret in state; glance's storage-init reads the key from Ceph itself.
         const user = cephUser(`${name}-ceph-user-glance`, args.ceph, GLANCE_CEPH_USER, { ...this.child, dependsOn: [pool] });
 
-        const glance = osRelease(cfg, args.namespace, {
-            chart: "glance",
-            values: glanceValues(cfg, args.shared, {
-                db: password(`${name}-glance-db-password`, this),
-                messaging: password(`${name}-glance-rabbitmq-password`, this),
-                keystone: password(`${name}-glance-keystone-password`, this),
-                objectStore: password(`${name}-glance-object-store-password`, this),
-            }, { pool: GLANCE_POOL, user: GLANCE_CEPH_USER.name }),
-        }, this.afterAnd(pool, user));
+        const glance = osRelease(
+            cfg,
+            args.namespace,
+            {
+                chart: "glance",
+                values: glanceValues(
+                    cfg,
+                    args.shared,
+                    {
+                        db: password(`${name}-glance-db-password`, this),
+                        messaging: password(`${name}-glance-rabbitmq-password`, this),
+                        keystone: password(`${name}-glance-keystone-password`, this),
+                        objectStore: password(`${name}-glance-object-store-password`, this),
+                    },
+                    { pool: GLANCE_POOL, user: GLANCE_CEPH_USER.name },
+                ),
+            },
+            this.afterAnd(pool, user),
+        );
         this.releases = { glance };
 
         this.registerOutputs({ releases: this.releases });

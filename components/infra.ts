@@ -50,24 +50,34 @@ export class Infra extends Layer {
 
         // Pods select control-plane nodes: label them first.
         const releaseOpts = this.afterAnd(...labels);
-        const mariadb = osRelease(cfg, args.namespace, {
-            chart: "mariadb",
-            values: mariadbValues(cfg, args.storageClassName, this.shared, {
-                sst: password(`${name}-mariadb-sst-password`, this),
-                audit: password(`${name}-mariadb-audit-password`, this),
-                exporter: password(`${name}-mariadb-exporter-password`, this),
-                backupUser: password(`${name}-mariadb-backup-user-password`, this),
-            }),
-        }, releaseOpts);
-        const rabbitmq = osRelease(cfg, args.namespace, {
-            chart: "rabbitmq",
-            // Its cluster-wait hook can take ~15 minutes on a slow cluster.
-            timeoutSeconds: cfg.charts.rabbitmqTimeoutSeconds,
-            values: rabbitmqValues(cfg, args.storageClassName, this.shared, {
-                erlangCookie: password(`${name}-rabbitmq-erlang-cookie`, this),
-                guest: password(`${name}-rabbitmq-guest-password`, this),
-            }),
-        }, releaseOpts);
+        const mariadb = osRelease(
+            cfg,
+            args.namespace,
+            {
+                chart: "mariadb",
+                values: mariadbValues(cfg, args.storageClassName, this.shared, {
+                    sst: password(`${name}-mariadb-sst-password`, this),
+                    audit: password(`${name}-mariadb-audit-password`, this),
+                    exporter: password(`${name}-mariadb-exporter-password`, this),
+                    backupUser: password(`${name}-mariadb-backup-user-password`, this),
+                }),
+            },
+            releaseOpts,
+        );
+        const rabbitmq = osRelease(
+            cfg,
+            args.namespace,
+            {
+                chart: "rabbitmq",
+                // Its cluster-wait hook can take ~15 minutes on a slow cluster.
+                timeoutSeconds: cfg.charts.rabbitmqTimeoutSeconds,
+                values: rabbitmqValues(cfg, args.storageClassName, this.shared, {
+                    erlangCookie: password(`${name}-rabbitmq-erlang-cookie`, this),
+                    guest: password(`${name}-rabbitmq-guest-password`, this),
+                }),
+            },
+            releaseOpts,
+        );
         const memcached = osRelease(cfg, args.namespace, { chart: "memcached", values: memcachedValues(cfg, this.shared) }, releaseOpts);
         this.releases = { mariadb, rabbitmq, memcached };
 

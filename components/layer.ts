@@ -38,7 +38,11 @@ export abstract class Layer extends pulumi.ComponentResource {
     protected labelNodes(key: string, nodes: readonly string[]): k8s.core.v1.NodePatch[] {
         return nodes.map(
             (node) =>
-                new k8s.core.v1.NodePatch(`${this.layerName}-label-${key}-${node}`, { metadata: { name: node, labels: { [key]: "enabled" } } }, this.child),
+                new k8s.core.v1.NodePatch(
+                    `${this.layerName}-label-${key}-${node}`,
+                    { metadata: { name: node, labels: { [key]: "enabled" } } },
+                    this.child,
+                ),
         );
     }
 }

@@ -30,21 +30,36 @@ export class Network extends Layer {
         const cfg = args.config;
         const labels = this.labelNodes(OPENVSWITCH_LABEL, openvswitchNodes(cfg));
 
-        const openvswitch = osRelease(cfg, args.namespace, { chart: "openvswitch", values: openvswitchValues(args.shared) }, this.afterAnd(...labels));
-        const neutron = osRelease(cfg, args.namespace, {
-            chart: "neutron",
-            values: neutronValues(cfg, args.shared, {
-                db: password(`${name}-neutron-db-password`, this),
-                messaging: password(`${name}-neutron-rabbitmq-password`, this),
-                keystone: password(`${name}-neutron-keystone-password`, this),
-                nova: password(`${name}-neutron-nova-keystone-password`, this),
-                placement: password(`${name}-neutron-placement-keystone-password`, this),
-                designate: password(`${name}-neutron-designate-keystone-password`, this),
-                ironic: password(`${name}-neutron-ironic-keystone-password`, this),
-                metadataSecret: args.shared.metadataSecret,
-            }, nodesWithRole(cfg, "control").length),
-            // The OVS agent waits for an openvswitch pod on its node: upstream's order.
-        }, this.afterAnd(...labels, openvswitch));
+        const openvswitch = osRelease(
+            cfg,
+            args.namespace,
+            { chart: "openvswitch", values: openvswitchValues(args.shared) },
+            this.afterAnd(...labels),
+        );
+        const neutron = osRelease(
+            cfg,
+            args.namespace,
+            {
+                chart: "neutron",
+                values: neutronValues(
+                    cfg,
+                    args.shared,
+                    {
+                        db: password(`${name}-neutron-db-password`, this),
+                        messaging: password(`${name}-neutron-rabbitmq-password`, this),
+                        keystone: password(`${name}-neutron-keystone-password`, this),
+                        nova: password(`${name}-neutron-nova-keystone-password`, this),
+                        placement: password(`${name}-neutron-placement-keystone-password`, this),
+                        designate: password(`${name}-neutron-designate-keystone-password`, this),
+                        ironic: password(`${name}-neutron-ironic-keystone-password`, this),
+                        metadataSecret: args.shared.metadataSecret,
+                    },
+                    nodesWithRole(cfg, "control").length,
+                ),
+                // The OVS agent waits for an openvswitch pod on its node: upstream's order.
+            },
+            this.afterAnd(...labels, openvswitch),
+        );
         this.releases = { openvswitch, neutron };
 
         this.registerOutputs({ releases: this.releases });

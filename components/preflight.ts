@@ -45,14 +45,18 @@ export class Preflight extends Layer {
 
     constructor(name: string, args: PreflightArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Preflight", name, opts);
-        this.check = new command.local.Command(`${name}-leftovers`, {
-            create: script(PREFLIGHT_SCRIPT),
-            // Later runs find this stack's own volumes and releases: the check belongs to the
-            // first install only, so a changed script or setting re-runs nothing.
-            update: "echo 'checked before the first install'",
-            environment: { ...args.environment, ...preflightEnvironment(args.namespace, args.allowLeftoverData) },
-            interpreter: ["/bin/bash", "-c"],
-        }, this.child);
+        this.check = new command.local.Command(
+            `${name}-leftovers`,
+            {
+                create: script(PREFLIGHT_SCRIPT),
+                // Later runs find this stack's own volumes and releases: the check belongs to the
+                // first install only, so a changed script or setting re-runs nothing.
+                update: "echo 'checked before the first install'",
+                environment: { ...args.environment, ...preflightEnvironment(args.namespace, args.allowLeftoverData) },
+                interpreter: ["/bin/bash", "-c"],
+            },
+            this.child,
+        );
         this.registerOutputs({ check: this.check });
     }
 }

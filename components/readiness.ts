@@ -27,13 +27,17 @@ export class Readiness extends Layer {
 
     constructor(name: string, args: ReadinessArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Readiness", name, opts);
-        const check = new command.local.Command(`${name}-namespace-ready`, {
-            create: script(READINESS_SCRIPT),
-            environment: { ...args.environment, NAMESPACE: args.namespace, TIMEOUT_SECONDS: String(args.timeoutSeconds) },
-            interpreter: ["/bin/bash", "-c"],
-            // Check again whenever any release changes.
-            triggers: args.releases.map((r) => r.status.revision),
-        }, { ...this.child, dependsOn: args.releases });
+        const check = new command.local.Command(
+            `${name}-namespace-ready`,
+            {
+                create: script(READINESS_SCRIPT),
+                environment: { ...args.environment, NAMESPACE: args.namespace, TIMEOUT_SECONDS: String(args.timeoutSeconds) },
+                interpreter: ["/bin/bash", "-c"],
+                // Check again whenever any release changes.
+                triggers: args.releases.map((r) => r.status.revision),
+            },
+            { ...this.child, dependsOn: args.releases },
+        );
         this.summary = check.stdout;
         this.registerOutputs({ summary: this.summary });
     }

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { CephCommandContext, cephConf, cephPool, cephRead, parseMonDump } from "./ceph";
+import { CephCommandContext, MonitorMap, cephConf, cephPool, cephRead, parseMonDump } from "./ceph";
 import { StackConfig } from "./config";
 import { Layer } from "./layer";
 
@@ -11,6 +11,7 @@ export const REFRESHER_SCRIPT_NAME = "update-ceph-config.sh";
 /** The two objects the charts read (contract §4.1). */
 export const CEPH_ETC = "ceph-etc";
 export const CEPH_ADMIN_SECRET = "pvc-ceph-client-key";
+const REFRESHER_LABELS = { application: "ceph-config-refresher", "app.kubernetes.io/managed-by": "openstack-helm-pulumi" };
 
 export interface StorageArgs {
     /** The validated stack config. */
@@ -40,29 +41,58 @@ export class Storage extends Layer {
     constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Storage", name, opts);
         const cfg = args.config;
-        const st = cfg.storage;
+        this.namespace = this.openstackNamespace(cfg);
+        this.storageClassName = this.storageClass(cfg);
+
+        // The pool behind the StorageClass; its size is Rook's business, as in the seed.
         // Every child waits for what the layer comes after (the preflight check).
-        const parent = this.after;
+        cephPool(
+            `${name}-pool-replicapool`,
+            args.ceph,
+            { name: "replicapool", pgs: cfg.storage.poolPgs, purge: cfg.storage.purgeOnDestroy },
+            this.after,
+        );
 
-        if (cfg.namespaceMode === "create") {
-            const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
-                metadata: { name: cfg.namespace, labels: { "app.kubernetes.io/managed-by": "openstack-helm-pulumi" } },
-            }, {
-                ...parent,
+        // Facts read from the live cluster, never typed into config.
+        const monDump = cephRead(`${name}-ceph-monmap`, args.ceph, "tb ceph mon dump -f json", false, this.after);
+        const monMap = monDump.stdout.apply(parseMonDump);
+        this.fsid = monMap.fsid;
+        this.monHost = monMap.monHost.apply((h) => h.join(","));
+        this.monitorRefresher(cfg, this.cephClientObjects(args.ceph, monMap));
+
+        this.registerOutputs({
+            namespace: this.namespace,
+            storageClassName: this.storageClassName,
+            fsid: this.fsid,
+            monHost: this.monHost,
+        });
+    }
+
+    /** The namespace, created (kept on destroy unless purging) or adopted (read, never managed). */
+    private openstackNamespace(cfg: StackConfig): pulumi.Output<string> {
+        const name = `${this.layerName}-namespace`;
+        if (cfg.namespaceMode === "adopt") return k8s.core.v1.Namespace.get(name, cfg.namespace, this.after).metadata.name;
+        const ns = new k8s.core.v1.Namespace(
+            name,
+            { metadata: { name: cfg.namespace, labels: { "app.kubernetes.io/managed-by": "openstack-helm-pulumi" } } },
+            {
+                ...this.after,
                 // Deleting the namespace deletes the MariaDB/RabbitMQ volumes with it: only on purge.
-                retainOnDelete: !st.purgeOnDestroy,
+                retainOnDelete: !cfg.storage.purgeOnDestroy,
                 deleteBeforeReplace: true,
-            });
-            this.namespace = ns.metadata.name;
-        } else {
-            // Adopt: read it (a clear error if it is missing), never manage or delete it.
-            const ns = k8s.core.v1.Namespace.get(`${name}-namespace`, cfg.namespace, parent);
-            this.namespace = ns.metadata.name;
-        }
+            },
+        );
+        return ns.metadata.name;
+    }
 
-        if (st.manageStorageClass) {
-            // Exactly the seed's StorageClass (cluster-scoped: no namespace).
-            const sc = new k8s.storage.v1.StorageClass(`${name}-storageclass`, {
+    /** Exactly the seed's StorageClass (cluster-scoped: no namespace), or the existing one. */
+    private storageClass(cfg: StackConfig): pulumi.Output<string> {
+        const st = cfg.storage;
+        const name = `${this.layerName}-storageclass`;
+        if (!st.manageStorageClass) return k8s.storage.v1.StorageClass.get(name, st.storageClass, this.after).metadata.name;
+        const sc = new k8s.storage.v1.StorageClass(
+            name,
+            {
                 metadata: { name: st.storageClass },
                 provisioner: "rook-ceph.rbd.csi.ceph.com",
                 parameters: {
@@ -80,119 +110,139 @@ export class Storage extends Layer {
                 },
                 reclaimPolicy: "Delete",
                 allowVolumeExpansion: true,
-            }, { ...parent, deleteBeforeReplace: true });
-            this.storageClassName = sc.metadata.name;
-        } else {
-            this.storageClassName = k8s.storage.v1.StorageClass.get(`${name}-storageclass`, st.storageClass, parent).metadata.name;
-        }
+            },
+            { ...this.after, deleteBeforeReplace: true },
+        );
+        return sc.metadata.name;
+    }
 
-        // The pool behind the StorageClass; its size is Rook's business, as in the seed.
-        cephPool(`${name}-pool-replicapool`, args.ceph, {
-            name: "replicapool", pgs: st.poolPgs, purge: st.purgeOnDestroy,
-        }, parent);
-
-        // Facts read from the live cluster, never typed into config.
-        const monDump = cephRead(`${name}-ceph-monmap`, args.ceph, "tb ceph mon dump -f json", false, parent);
-        const monMap = monDump.stdout.apply(parseMonDump);
-        this.fsid = monMap.fsid;
-        this.monHost = monMap.monHost.apply((h) => h.join(","));
+    /** ceph-etc (where the cluster is, no keyring) and the admin key Secret the charts read. */
+    private cephClientObjects(ceph: CephCommandContext, monMap: pulumi.Output<MonitorMap>): k8s.core.v1.ConfigMap {
+        const name = this.layerName;
         // The charts splice this key under [client.admin]: it must be client.admin's.
-        const adminKey = cephRead(`${name}-ceph-admin-key`, args.ceph, "tb ceph auth get-key client.admin", true, parent);
-
-        const cephEtc = new k8s.core.v1.ConfigMap(`${name}-ceph-etc`, {
-            metadata: { name: CEPH_ETC, namespace: this.namespace },
-            data: { "ceph.conf": monMap.apply(cephConf) },
-        }, { ...parent, deleteBeforeReplace: true });
-
-        new k8s.core.v1.Secret(`${name}-ceph-admin-key`, {
-            metadata: { name: CEPH_ADMIN_SECRET, namespace: this.namespace },
-            // The type ceph-adapter-rook uses, so either tool can own it later.
-            type: "kubernetes.io/rbd",
-            stringData: { key: pulumi.secret(adminKey.stdout.apply((k) => k.trim())) },
-        }, { ...parent, deleteBeforeReplace: true });
-
-        this.monitorRefresher(name, cfg, cephEtc);
-
-        this.registerOutputs({ namespace: this.namespace, storageClassName: this.storageClassName, fsid: this.fsid, monHost: this.monHost });
+        const adminKey = cephRead(`${name}-ceph-admin-key`, ceph, "tb ceph auth get-key client.admin", true, this.after);
+        new k8s.core.v1.Secret(
+            `${name}-ceph-admin-key`,
+            {
+                metadata: { name: CEPH_ADMIN_SECRET, namespace: this.namespace },
+                // The type ceph-adapter-rook uses, so either tool can own it later.
+                type: "kubernetes.io/rbd",
+                stringData: { key: pulumi.secret(adminKey.stdout.apply((k) => k.trim())) },
+            },
+            { ...this.after, deleteBeforeReplace: true },
+        );
+        return new k8s.core.v1.ConfigMap(
+            `${name}-ceph-etc`,
+            { metadata: { name: CEPH_ETC, namespace: this.namespace }, data: { "ceph.conf": monMap.apply(cephConf) } },
+            { ...this.after, deleteBeforeReplace: true },
+        );
     }
 
     /** Script ConfigMap, CronJob and RBAC limited to reading Rook's mons and patching ceph-etc. */
-    private monitorRefresher(name: string, cfg: StackConfig, cephEtc: k8s.core.v1.ConfigMap): void {
+    private monitorRefresher(cfg: StackConfig, cephEtc: k8s.core.v1.ConfigMap): void {
         const st = cfg.storage;
+        const name = this.layerName;
         // Its objects wait for the namespace and ceph-etc through their names (data flow).
-        const parent = this.child;
-        const labels = { application: "ceph-config-refresher", "app.kubernetes.io/managed-by": "openstack-helm-pulumi" };
+        const parent = { ...this.child, deleteBeforeReplace: true };
+        const labels = REFRESHER_LABELS;
 
-        const script = new k8s.core.v1.ConfigMap(`${name}-refresher-script`, {
-            metadata: { name: "update-ceph-config-script", namespace: this.namespace, labels },
-            data: { [REFRESHER_SCRIPT_NAME]: fs.readFileSync(REFRESHER_SCRIPT_PATH, "utf8") },
-        }, { ...parent, deleteBeforeReplace: true });
+        const script = new k8s.core.v1.ConfigMap(
+            `${name}-refresher-script`,
+            {
+                metadata: { name: "update-ceph-config-script", namespace: this.namespace, labels },
+                data: { [REFRESHER_SCRIPT_NAME]: fs.readFileSync(REFRESHER_SCRIPT_PATH, "utf8") },
+            },
+            parent,
+        );
+        const sa = new k8s.core.v1.ServiceAccount(
+            `${name}-refresher-sa`,
+            { metadata: { name: "ceph-config-refresher", namespace: this.namespace, labels }, automountServiceAccountToken: true },
+            parent,
+        );
+        this.refresherRole("read-mons", st.rookNamespace, sa, [
+            { apiGroups: [""], resources: ["services"], verbs: ["list"] },
+            { apiGroups: [""], resources: ["configmaps"], resourceNames: ["rook-ceph-mon-endpoints"], verbs: ["get"] },
+        ]);
+        this.refresherRole("patch-ceph-etc", this.namespace, sa, [
+            { apiGroups: [""], resources: ["configmaps"], resourceNames: [CEPH_ETC], verbs: ["get", "patch"] },
+        ]);
+        this.refresherCronJob(st, script, sa, cephEtc);
+    }
 
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-refresher-sa`, {
-            metadata: { name: "ceph-config-refresher", namespace: this.namespace, labels },
-            automountServiceAccountToken: true,
-        }, { ...parent, deleteBeforeReplace: true });
+    /** Role `ceph-config-refresher-<what>` with these rules, bound to the refresher's ServiceAccount. */
+    private refresherRole(
+        what: string,
+        namespace: pulumi.Input<string>,
+        sa: k8s.core.v1.ServiceAccount,
+        rules: k8s.types.input.rbac.v1.PolicyRule[],
+    ): void {
+        const name = `${this.layerName}-refresher-${what}`;
+        const metadata = { name: `ceph-config-refresher-${what}`, namespace, labels: REFRESHER_LABELS };
+        const parent = { ...this.child, deleteBeforeReplace: true };
+        const role = new k8s.rbac.v1.Role(name, { metadata, rules }, parent);
+        new k8s.rbac.v1.RoleBinding(
+            name,
+            {
+                metadata,
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: this.namespace }],
+            },
+            parent,
+        );
+    }
 
-        const readMons = new k8s.rbac.v1.Role(`${name}-refresher-read-mons`, {
-            metadata: { name: "ceph-config-refresher-read-mons", namespace: st.rookNamespace, labels },
-            rules: [
-                { apiGroups: [""], resources: ["services"], verbs: ["list"] },
-                { apiGroups: [""], resources: ["configmaps"], resourceNames: ["rook-ceph-mon-endpoints"], verbs: ["get"] },
-            ],
-        }, { ...parent, deleteBeforeReplace: true });
-        new k8s.rbac.v1.RoleBinding(`${name}-refresher-read-mons`, {
-            metadata: { name: "ceph-config-refresher-read-mons", namespace: st.rookNamespace, labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: readMons.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: this.namespace }],
-        }, { ...parent, deleteBeforeReplace: true });
-
-        const patchEtc = new k8s.rbac.v1.Role(`${name}-refresher-patch-ceph-etc`, {
-            metadata: { name: "ceph-config-refresher-patch-ceph-etc", namespace: this.namespace, labels },
-            rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [CEPH_ETC], verbs: ["get", "patch"] }],
-        }, { ...parent, deleteBeforeReplace: true });
-        new k8s.rbac.v1.RoleBinding(`${name}-refresher-patch-ceph-etc`, {
-            metadata: { name: "ceph-config-refresher-patch-ceph-etc", namespace: this.namespace, labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: patchEtc.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: this.namespace }],
-        }, { ...parent, deleteBeforeReplace: true });
-
-        new k8s.batch.v1.CronJob(`${name}-refresher`, {
-            metadata: { name: "update-ceph-config", namespace: this.namespace, labels },
-            spec: {
-                schedule: st.refresherSchedule,
-                concurrencyPolicy: "Forbid",
-                successfulJobsHistoryLimit: 1,
-                failedJobsHistoryLimit: 3,
-                jobTemplate: {
-                    spec: {
-                        backoffLimit: 2,
-                        activeDeadlineSeconds: 120,
-                        template: {
-                            metadata: { labels },
-                            spec: {
-                                serviceAccountName: sa.metadata.name,
-                                restartPolicy: "Never",
-                                containers: [{
-                                    name: "update-ceph-config",
-                                    image: st.refresherImage,
-                                    imagePullPolicy: "IfNotPresent",
-                                    // An explicit interpreter: the script need not be executable.
-                                    command: ["/bin/bash", `/scripts/${REFRESHER_SCRIPT_NAME}`],
-                                    env: [
-                                        { name: "ROOK_NAMESPACE", value: st.rookNamespace },
-                                        { name: "TARGET_NAMESPACE", value: this.namespace },
-                                        { name: "CONFIGMAP", value: cephEtc.metadata.name },
-                                        { name: "MON_PORT", value: String(st.monPort) },
+    private refresherCronJob(
+        st: StackConfig["storage"],
+        script: k8s.core.v1.ConfigMap,
+        sa: k8s.core.v1.ServiceAccount,
+        cephEtc: k8s.core.v1.ConfigMap,
+    ): void {
+        const name = this.layerName;
+        const labels = REFRESHER_LABELS;
+        const parent = { ...this.child, deleteBeforeReplace: true };
+        new k8s.batch.v1.CronJob(
+            `${name}-refresher`,
+            {
+                metadata: { name: "update-ceph-config", namespace: this.namespace, labels },
+                spec: {
+                    schedule: st.refresherSchedule,
+                    concurrencyPolicy: "Forbid",
+                    successfulJobsHistoryLimit: 1,
+                    failedJobsHistoryLimit: 3,
+                    jobTemplate: {
+                        spec: {
+                            backoffLimit: 2,
+                            activeDeadlineSeconds: 120,
+                            template: {
+                                metadata: { labels },
+                                spec: {
+                                    serviceAccountName: sa.metadata.name,
+                                    restartPolicy: "Never",
+                                    containers: [
+                                        {
+                                            name: "update-ceph-config",
+                                            image: st.refresherImage,
+                                            imagePullPolicy: "IfNotPresent",
+                                            // An explicit interpreter: the script need not be executable.
+                                            command: ["/bin/bash", `/scripts/${REFRESHER_SCRIPT_NAME}`],
+                                            env: [
+                                                { name: "ROOK_NAMESPACE", value: st.rookNamespace },
+                                                { name: "TARGET_NAMESPACE", value: this.namespace },
+                                                { name: "CONFIGMAP", value: cephEtc.metadata.name },
+                                                { name: "MON_PORT", value: String(st.monPort) },
+                                            ],
+                                            volumeMounts: [{ name: "scripts", mountPath: "/scripts", readOnly: true }],
+                                            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                                        },
                                     ],
-                                    volumeMounts: [{ name: "scripts", mountPath: "/scripts", readOnly: true }],
-                                    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-                                }],
-                                volumes: [{ name: "scripts", configMap: { name: script.metadata.name, defaultMode: 0o555 } }],
+                                    volumes: [{ name: "scripts", configMap: { name: script.metadata.name, defaultMode: 0o555 } }],
+                                },
                             },
                         },
                     },
                 },
             },
-        }, { ...parent, deleteBeforeReplace: true });
+            { ...parent, deleteBeforeReplace: true },
+        );
     }
 }

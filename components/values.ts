@@ -63,19 +63,36 @@ function identityAuth(s: Shared, users: Record<string, Secret>): Values {
     return auth;
 }
 
-export function mariadbValues(cfg: StackConfig, storageClass: pulumi.Input<string>, s: Shared, own: { sst: Secret; audit: Secret; exporter: Secret; backupUser: Secret }): Values {
+export function mariadbValues(
+    cfg: StackConfig,
+    storageClass: pulumi.Input<string>,
+    s: Shared,
+    own: { sst: Secret; audit: Secret; exporter: Secret; backupUser: Secret },
+): Values {
     return {
         pod: { replicas: { server: cfg.replicas.mariadb } },
         volume: { class_name: storageClass },
         endpoints: {
-            oslo_db: { auth: { admin: { password: s.dbRoot }, sst: { password: own.sst }, audit: { password: own.audit }, exporter: { password: own.exporter } } },
+            oslo_db: {
+                auth: {
+                    admin: { password: s.dbRoot },
+                    sst: { password: own.sst },
+                    audit: { password: own.audit },
+                    exporter: { password: own.exporter },
+                },
+            },
             identity: { auth: { admin: { password: s.keystoneAdmin }, mariadb: { password: own.backupUser } } },
             oci_image_registry: { auth: registry("mariadb", s) },
         },
     };
 }
 
-export function rabbitmqValues(cfg: StackConfig, storageClass: pulumi.Input<string>, s: Shared, own: { erlangCookie: Secret; guest: Secret }): Values {
+export function rabbitmqValues(
+    cfg: StackConfig,
+    storageClass: pulumi.Input<string>,
+    s: Shared,
+    own: { erlangCookie: Secret; guest: Secret },
+): Values {
     return {
         pod: { replicas: { server: cfg.replicas.rabbitmq } },
         volume: { class_name: storageClass },
@@ -124,7 +141,12 @@ export function keystoneValues(cfg: StackConfig, s: Shared, own: DbUser & Messag
     };
 }
 
-export function glanceValues(cfg: StackConfig, s: Shared, own: DbUser & MessagingUser & KeystoneUser & { objectStore: Secret }, rbd: { pool: string; user: string }): Values {
+export function glanceValues(
+    cfg: StackConfig,
+    s: Shared,
+    own: DbUser & MessagingUser & KeystoneUser & { objectStore: Secret },
+    rbd: { pool: string; user: string },
+): Values {
     return {
         storage: "rbd",
         // The chart's storage-init also ensures the pool: same name, user and replica count.
@@ -168,7 +190,9 @@ export function libvirtValues(s: Shared, ceph: CephClient): Values {
 export function novaValues(
     cfg: StackConfig,
     s: Shared,
-    own: DbUser & MessagingUser & KeystoneUser & { neutron: Secret; placement: Secret; cinder: Secret; service: Secret; ironic: Secret; metadataSecret: Secret },
+    own: DbUser &
+        MessagingUser &
+        KeystoneUser & { neutron: Secret; placement: Secret; cinder: Secret; service: Secret; ironic: Secret; metadataSecret: Secret },
     ceph: CephClient,
 ): Values {
     const libvirt: Values = { rbd_user: ceph.user, rbd_secret_uuid: ceph.secretUuid, virt_type: cfg.compute.virtType };
@@ -186,8 +210,12 @@ export function novaValues(
         endpoints: {
             identity: {
                 auth: identityAuth(s, {
-                    nova: own.keystone, neutron: own.neutron, placement: own.placement, cinder: own.cinder,
-                    service: own.service, ironic: own.ironic,
+                    nova: own.keystone,
+                    neutron: own.neutron,
+                    placement: own.placement,
+                    cinder: own.cinder,
+                    service: own.service,
+                    ironic: own.ironic,
                 }),
             },
             oslo_db: { auth: dbAuth("nova", s, own) },
@@ -209,7 +237,9 @@ export function openvswitchValues(s: Shared): Values {
 export function neutronValues(
     cfg: StackConfig,
     s: Shared,
-    own: DbUser & MessagingUser & KeystoneUser & { nova: Secret; placement: Secret; designate: Secret; ironic: Secret; metadataSecret: Secret },
+    own: DbUser &
+        MessagingUser &
+        KeystoneUser & { nova: Secret; placement: Secret; designate: Secret; ironic: Secret; metadataSecret: Secret },
     controlNodes: number,
 ): Values {
     const net = cfg.network;
@@ -231,7 +261,11 @@ export function neutronValues(
         endpoints: {
             identity: {
                 auth: identityAuth(s, {
-                    neutron: own.keystone, nova: own.nova, placement: own.placement, designate: own.designate, ironic: own.ironic,
+                    neutron: own.keystone,
+                    nova: own.nova,
+                    placement: own.placement,
+                    designate: own.designate,
+                    ironic: own.ironic,
                 }),
             },
             oslo_db: { auth: dbAuth("neutron", s, own) },
@@ -281,7 +315,11 @@ export function horizonValues(s: Shared, own: DbUser & { secretKey: Secret }): V
     };
 }
 
-export function heatValues(cfg: StackConfig, s: Shared, own: DbUser & MessagingUser & KeystoneUser & { trustee: Secret; stackUser: Secret }): Values {
+export function heatValues(
+    cfg: StackConfig,
+    s: Shared,
+    own: DbUser & MessagingUser & KeystoneUser & { trustee: Secret; stackUser: Secret },
+): Values {
     return {
         endpoints: {
             identity: { auth: identityAuth(s, { heat: own.keystone, heat_trustee: own.trustee, heat_stack_user: own.stackUser }) },

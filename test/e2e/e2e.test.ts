@@ -18,16 +18,24 @@ const NS = "openstack";
 /** The dev stack's charts: every chart of the catalog but the optional ones. */
 const CHARTS = installedCharts({ cinder: false, horizon: false, heat: false });
 const MINUTE = 60_000;
-const SIM_DIR = process.env.OSH_SIM_DIR ?? path.join(process.env.OSH_PULUMI_CACHE ?? path.join(os.homedir(), ".cache/openstack-helm-pulumi"), "sim");
+const SIM_DIR =
+    process.env.OSH_SIM_DIR ?? path.join(process.env.OSH_PULUMI_CACHE ?? path.join(os.homedir(), ".cache/openstack-helm-pulumi"), "sim");
 /** Whether this run started the simulator (then it stops it again; one already up stays up). */
 let startedSimulator = false;
 
-interface Result { code: number | null; stdout: string; stderr: string }
+interface Result {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
 
 /** Runs a command in the stack's environment (project dir, KUBECONFIG, Pulumi env). */
 function run(cmd: string[], opts: { timeoutMs?: number; input?: string; env?: Record<string, string> } = {}): Result {
     const r = spawnSync("bash", [DEPLOY, "run", ...cmd], {
-        encoding: "utf8", timeout: opts.timeoutMs ?? 5 * MINUTE, input: opts.input, maxBuffer: 64 << 20,
+        encoding: "utf8",
+        timeout: opts.timeoutMs ?? 5 * MINUTE,
+        input: opts.input,
+        maxBuffer: 64 << 20,
         env: { ...process.env, ...opts.env },
     });
     return { code: r.status, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error ? String(r.error) : "") };
@@ -58,12 +66,18 @@ function timed<T>(phase: string, f: () => T): T {
 
 /** The charts whose Release a preview would update (`~ kubernetes:helm.sh/v3:Release: (update)` + name). */
 function updatedReleases(preview: string): string[] {
-    const names = [...preview.matchAll(/~ kubernetes:helm\.sh\/v3:Release: \(update\)\s*\n\s*\[id=[^\]]*\]\s*\n\s*\[urn=[^\]]*::([A-Za-z0-9-]+)\]/g)].map((m) => m[1]);
+    const names = [
+        ...preview.matchAll(/~ kubernetes:helm\.sh\/v3:Release: \(update\)\s*\n\s*\[id=[^\]]*\]\s*\n\s*\[urn=[^\]]*::([A-Za-z0-9-]+)\]/g),
+    ].map((m) => m[1]);
     return [...new Set(names)].sort();
 }
 /** The lines of a preview around the ones matching `re`, for the log. */
 function previewExcerpt(preview: string, re: RegExp): string {
-    return preview.split("\n").filter((l) => re.test(l) || /Release: \(update\)|^\s*[~+-] /.test(l)).slice(0, 40).join("\n");
+    return preview
+        .split("\n")
+        .filter((l) => re.test(l) || /Release: \(update\)|^\s*[~+-] /.test(l))
+        .slice(0, 40)
+        .join("\n");
 }
 /** A stack's resources as stored, for a before/after comparison. */
 function stateResources(exported: string): string {
@@ -71,7 +85,9 @@ function stateResources(exported: string): string {
 }
 
 function monHostFromCeph(): string {
-    const dump = JSON.parse(ceph("mon", "dump", "-f", "json")) as { mons: { public_addrs: { addrvec: { type: string; addr: string }[] } }[] };
+    const dump = JSON.parse(ceph("mon", "dump", "-f", "json")) as {
+        mons: { public_addrs: { addrvec: { type: string; addr: string }[] } }[];
+    };
     return dump.mons.map((m) => m.public_addrs.addrvec.find((a) => a.type === "v1")!.addr).join(",");
 }
 
@@ -80,7 +96,8 @@ before(() => {
     assert.ok(!process.env.OSH_KUBECONFIG, "the e2e test runs against the simulator only: unset OSH_KUBECONFIG");
     startedSimulator = !fs.existsSync(path.join(SIM_DIR, "run", "ready"));
     const r = timed("prepare (toolchain, cluster, stack)", () =>
-        spawnSync("bash", [DEPLOY, "prepare"], { encoding: "utf8", timeout: 80 * MINUTE, stdio: ["ignore", "inherit", "inherit"] }));
+        spawnSync("bash", [DEPLOY, "prepare"], { encoding: "utf8", timeout: 80 * MINUTE, stdio: ["ignore", "inherit", "inherit"] }),
+    );
     assert.equal(r.status, 0, "deploy.sh prepare failed");
     // A leftover stack from an interrupted run: take it down first.
     const leftover = (JSON.parse(ok(["pulumi", "stack", "export"])).deployment?.resources ?? []).length;
@@ -113,8 +130,18 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
     });
 
     it("every release is deployed in Helm's own records", () => {
-        const records = kubectl("-n", NS, "get", "secret", "-l", "owner=helm",
-            "-o", 'jsonpath={range .items[*]}{.metadata.labels.name}={.metadata.labels.status}{"\\n"}{end}').trim().split("\n");
+        const records = kubectl(
+            "-n",
+            NS,
+            "get",
+            "secret",
+            "-l",
+            "owner=helm",
+            "-o",
+            'jsonpath={range .items[*]}{.metadata.labels.name}={.metadata.labels.status}{"\\n"}{end}',
+        )
+            .trim()
+            .split("\n");
         const deployed = new Set(records.filter((r) => r.endsWith("=deployed")).map((r) => r.split("=")[0]));
         assert.deepEqual([...deployed].sort(), [...CHARTS].sort());
         const outputs = JSON.parse(ok(["pulumi", "stack", "output", "--json"]));
@@ -126,8 +153,7 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
     });
 
     it("hands the charts one shared credential each: DB root, RabbitMQ admin, Keystone admin", () => {
-        const data = (secret: string, key: string) =>
-            Buffer.from(jsonpath("secret", secret, `{.data.${key}}`), "base64").toString();
+        const data = (secret: string, key: string) => Buffer.from(jsonpath("secret", secret, `{.data.${key}}`), "base64").toString();
         const urlPassword = (url: string) => decodeURIComponent(/^[a-z+]+:\/\/[^:]+:([^@]*)@/.exec(url)![1]);
         const dbRoot = data("mariadb-dbadmin-password", "MYSQL_DBADMIN_PASSWORD");
         for (const chart of ["keystone", "glance", "placement", "nova", "neutron"]) {
@@ -177,7 +203,10 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
         assert.notEqual(cephStatus("auth", "get-or-create", "client.e2e-rerun", "mon", "allow r", "osd", "allow r pool=e2e-rerun").code, 0);
         const changed = { ...user, caps: { ...user.caps, osd: "allow class-read object_prefix rbd_children, allow rwx pool=e2e-rerun" } };
         assert.equal(sh(userCreateScript(tb, changed)).trim(), key1);
-        assert.match(ceph("auth", "get", "client.e2e-rerun"), /caps osd = "allow class-read object_prefix rbd_children, allow rwx pool=e2e-rerun"/);
+        assert.match(
+            ceph("auth", "get", "client.e2e-rerun"),
+            /caps osd = "allow class-read object_prefix rbd_children, allow rwx pool=e2e-rerun"/,
+        );
         for (let i = 0; i < 2; i++) sh(userDeleteScript(tb, user));
         assert.notEqual(cephStatus("auth", "get", "client.e2e-rerun").code, 0);
         // Without purge, deleting a pool resource keeps the pool.
@@ -208,16 +237,27 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
 
     it("creates the Ingress, the refresher CronJob with its RBAC, the CoreDNS rules and the node labels", () => {
         assert.equal(jsonpath("ingress", "keystone-ingress", "{.spec.rules[0].host}"), "keystone.citec.com");
-        assert.equal(jsonpath("ingress", "keystone-ingress", "{.spec.rules[0].http.paths[0].backend.service.name}:{.spec.rules[0].http.paths[0].backend.service.port.number}"), "keystone-api:5000");
+        assert.equal(
+            jsonpath(
+                "ingress",
+                "keystone-ingress",
+                "{.spec.rules[0].http.paths[0].backend.service.name}:{.spec.rules[0].http.paths[0].backend.service.port.number}",
+            ),
+            "keystone-api:5000",
+        );
         assert.equal(jsonpath("cronjob", "update-ceph-config", "{.spec.schedule}"), "*/5 * * * *");
-        assert.equal(jsonpath("cronjob", "update-ceph-config", "{.spec.jobTemplate.spec.template.spec.serviceAccountName}"), "ceph-config-refresher");
+        assert.equal(
+            jsonpath("cronjob", "update-ceph-config", "{.spec.jobTemplate.spec.template.spec.serviceAccountName}"),
+            "ceph-config-refresher",
+        );
         assert.ok(exists("role", "ceph-config-refresher-read-mons", "rook-ceph"));
         assert.ok(exists("rolebinding", "ceph-config-refresher-read-mons", "rook-ceph"));
         assert.ok(exists("role", "ceph-config-refresher-patch-ceph-etc", NS));
         assert.ok(exists("rolebinding", "ceph-config-refresher-patch-ceph-etc", NS));
         assert.ok(exists("clusterrole", "coredns") && exists("clusterrolebinding", "coredns"));
         assert.match(jsonpath("deployment", "coredns", "{.spec.template.metadata.annotations}", "kube-system"), /coredns-rbac-digest/);
-        const labels = (node: string) => JSON.parse(kubectl("get", "node", node, "-o", "jsonpath={.metadata.labels}")) as Record<string, string>;
+        const labels = (node: string) =>
+            JSON.parse(kubectl("get", "node", node, "-o", "jsonpath={.metadata.labels}")) as Record<string, string>;
         for (const n of ["k1", "k2", "k3"]) assert.equal(labels(n)["openstack-control-plane"], "enabled", n);
         for (const n of ["k2", "k3", "k4"]) assert.equal(labels(n)["openstack-compute-node"], "enabled", n);
         for (const n of ["k1", "k2", "k3", "k4"]) assert.equal(labels(n)["openvswitch"], "enabled", n);
@@ -251,7 +291,11 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
         assert.deepEqual(updatedReleases(out), ["placement"]);
         const state = ok(["pulumi", "stack", "export"]);
         assert.doesNotMatch(out, /generated-/);
-        assert.ok(!out.includes(JSON.parse(ok(["pulumi", "stack", "output", "--json", "--show-secrets"])).adminOpenrc.match(/OS_PASSWORD=(\S+)/)[1]));
+        assert.ok(
+            !out.includes(
+                JSON.parse(ok(["pulumi", "stack", "output", "--json", "--show-secrets"])).adminOpenrc.match(/OS_PASSWORD=(\S+)/)[1],
+            ),
+        );
         assert.ok(state.length > 0);
     });
 
@@ -269,7 +313,13 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
                     assert.notEqual(r.code, 0, `${cmd[0]} accepted ${setting}`);
                     assert.ok(out.includes(`openstack-helm-pulumi:${setting}: is not a value of chart`), out.slice(-3000));
                     assert.ok(out.includes(`did you mean ${near}?`), out.slice(-3000));
-                    if (cmd[0] === "preview") console.log(`e2e: refused override: ${out.split("\n").find((l) => l.includes(setting))?.trim()}`);
+                    if (cmd[0] === "preview")
+                        console.log(
+                            `e2e: refused override: ${out
+                                .split("\n")
+                                .find((l) => l.includes(setting))
+                                ?.trim()}`,
+                        );
                 }
             } finally {
                 ok(["pulumi", "config", "rm", "--path", setting]);
@@ -323,13 +373,27 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
                 // Rook replaces mon a by mon d: a new Service (new cluster IP) and endpoints entry.
                 kubectl("-n", "rook-ceph", "delete", "service", "rook-ceph-mon-a");
                 const svc = {
-                    apiVersion: "v1", kind: "Service",
-                    metadata: { name: "rook-ceph-mon-d", namespace: "rook-ceph", labels: { app: "rook-ceph-mon", mon: "d", ceph_daemon_id: "d", rook_cluster: "rook-ceph" } },
+                    apiVersion: "v1",
+                    kind: "Service",
+                    metadata: {
+                        name: "rook-ceph-mon-d",
+                        namespace: "rook-ceph",
+                        labels: { app: "rook-ceph-mon", mon: "d", ceph_daemon_id: "d", rook_cluster: "rook-ceph" },
+                    },
                     spec: { ports: JSON.parse(original), selector: { app: "rook-ceph-mon", mon: "d" } },
                 };
                 ok(["kubectl", "apply", "-f", "-"], { input: JSON.stringify(svc) });
-                kubectl("-n", "rook-ceph", "patch", "configmap", "rook-ceph-mon-endpoints", "--type", "merge",
-                    "-p", JSON.stringify({ data: { data: endpoints.replace(/^a=/, "d=").replace(/,a=/, ",d=") } }));
+                kubectl(
+                    "-n",
+                    "rook-ceph",
+                    "patch",
+                    "configmap",
+                    "rook-ceph-mon-endpoints",
+                    "--type",
+                    "merge",
+                    "-p",
+                    JSON.stringify({ data: { data: endpoints.replace(/^a=/, "d=").replace(/,a=/, ",d=") } }),
+                );
                 const newIp = jsonpath("service", "rook-ceph-mon-d", "{.spec.clusterIP}", "rook-ceph");
 
                 // A kubeconfig with only the refresher ServiceAccount's token.
@@ -354,12 +418,28 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
             run(["kubectl", "-n", "rook-ceph", "delete", "service", "rook-ceph-mon-d", "--ignore-not-found"]);
             run(["kubectl", "apply", "-f", "-"], {
                 input: JSON.stringify({
-                    apiVersion: "v1", kind: "Service",
-                    metadata: { name: "rook-ceph-mon-a", namespace: "rook-ceph", labels: { app: "rook-ceph-mon", mon: "a", ceph_daemon_id: "a", rook_cluster: "rook-ceph" } },
+                    apiVersion: "v1",
+                    kind: "Service",
+                    metadata: {
+                        name: "rook-ceph-mon-a",
+                        namespace: "rook-ceph",
+                        labels: { app: "rook-ceph-mon", mon: "a", ceph_daemon_id: "a", rook_cluster: "rook-ceph" },
+                    },
                     spec: { ports: JSON.parse(original), selector: { app: "rook-ceph-mon", mon: "a" } },
                 }),
             });
-            run(["kubectl", "-n", "rook-ceph", "patch", "configmap", "rook-ceph-mon-endpoints", "--type", "merge", "-p", JSON.stringify({ data: { data: endpoints } })]);
+            run([
+                "kubectl",
+                "-n",
+                "rook-ceph",
+                "patch",
+                "configmap",
+                "rook-ceph-mon-endpoints",
+                "--type",
+                "merge",
+                "-p",
+                JSON.stringify({ data: { data: endpoints } }),
+            ]);
             fs.rmSync(tmp, { recursive: true, force: true });
         }
     });
@@ -368,19 +448,30 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
         timed("destroy", () => ok(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
         assert.equal(kubectl("-n", NS, "get", "secret", "-l", "owner=helm", "-o", "name").trim(), "", "no Helm release is left");
         for (const [kind, name, ns] of [
-            ["configmap", "ceph-etc", NS], ["configmap", "update-ceph-config-script", NS], ["secret", "pvc-ceph-client-key", NS],
+            ["configmap", "ceph-etc", NS],
+            ["configmap", "update-ceph-config-script", NS],
+            ["secret", "pvc-ceph-client-key", NS],
             // Secrets the charts render from the program's credentials go with their releases.
-            ["secret", "keystone-db-admin", NS], ["secret", "nova-rabbitmq-user", NS], ["secret", "mariadb-dbadmin-password", NS],
-            ["cronjob", "update-ceph-config", NS], ["serviceaccount", "ceph-config-refresher", NS], ["ingress", "keystone-ingress", NS],
-            ["role", "ceph-config-refresher-read-mons", "rook-ceph"], ["rolebinding", "ceph-config-refresher-read-mons", "rook-ceph"],
-            ["role", "ceph-config-refresher-patch-ceph-etc", NS], ["rolebinding", "ceph-config-refresher-patch-ceph-etc", NS],
-            ["clusterrole", "coredns", undefined], ["clusterrolebinding", "coredns", undefined], ["storageclass", "rook-ceph-block", undefined],
+            ["secret", "keystone-db-admin", NS],
+            ["secret", "nova-rabbitmq-user", NS],
+            ["secret", "mariadb-dbadmin-password", NS],
+            ["cronjob", "update-ceph-config", NS],
+            ["serviceaccount", "ceph-config-refresher", NS],
+            ["ingress", "keystone-ingress", NS],
+            ["role", "ceph-config-refresher-read-mons", "rook-ceph"],
+            ["rolebinding", "ceph-config-refresher-read-mons", "rook-ceph"],
+            ["role", "ceph-config-refresher-patch-ceph-etc", NS],
+            ["rolebinding", "ceph-config-refresher-patch-ceph-etc", NS],
+            ["clusterrole", "coredns", undefined],
+            ["clusterrolebinding", "coredns", undefined],
+            ["storageclass", "rook-ceph-block", undefined],
         ] as [string, string, string | undefined][]) {
             assert.ok(!exists(kind, name, ns), `${kind} ${name} is still there`);
         }
         for (const n of ["k1", "k2", "k3", "k4"]) {
             const labels = JSON.parse(kubectl("get", "node", n, "-o", "jsonpath={.metadata.labels}")) as Record<string, string>;
-            for (const l of ["openstack-control-plane", "openstack-compute-node", "openvswitch"]) assert.equal(labels[l], undefined, `${n} keeps ${l}`);
+            for (const l of ["openstack-control-plane", "openstack-compute-node", "openvswitch"])
+                assert.equal(labels[l], undefined, `${n} keeps ${l}`);
         }
         assert.notEqual(cephStatus("auth", "get", "client.glance").code, 0, "client.glance is still in Ceph");
         const pools = ceph("osd", "pool", "ls").trim().split("\n");
@@ -395,7 +486,12 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
         const r = timed("up over leftovers", () => run(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 10 * MINUTE }));
         const out = r.stdout + r.stderr;
         assert.notEqual(r.code, 0, "up must refuse the leftovers");
-        for (const what of ["persistentvolumeclaim/mysql-data-mariadb-server-0", "secret/keystone-fernet-keys", "kubectl delete namespace openstack", "allowLeftoverData"]) {
+        for (const what of [
+            "persistentvolumeclaim/mysql-data-mariadb-server-0",
+            "secret/keystone-fernet-keys",
+            "kubectl delete namespace openstack",
+            "allowLeftoverData",
+        ]) {
             assert.ok(out.includes(what), `the error names ${what}`);
         }
         assert.equal(kubectl("-n", NS, "get", "secret", "-l", "owner=helm", "-o", "name").trim(), "", "no release was installed");

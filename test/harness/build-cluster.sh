@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Builders for the simulated cluster: etcd, the Kubernetes control plane, kwok and helm.
 # Sourced by toolchain.sh, which provides wrapper(), reuse_from_path(), $BIN and versions.sh.
 # Each build runs quietly: the go output goes to $OSH_CACHE/logs/<name>.log, shown only on failure.

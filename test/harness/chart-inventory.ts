@@ -24,12 +24,16 @@ try {
     execFileSync("bash", ["-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "archive", repo, commit, tree]);
     const charts: Record<string, Record<string, ReturnType<typeof inventoryFromCheckout>>> = {};
     for (const chart of CHARTS) {
-        const chartVersion = String((yaml.load(fs.readFileSync(path.join(tree, chart, "Chart.yaml"), "utf8")) as { version: string }).version);
+        const chartVersion = String(
+            (yaml.load(fs.readFileSync(path.join(tree, chart, "Chart.yaml"), "utf8")) as { version: string }).version,
+        );
         const since = git("rev-list", "--count", `${chartVersion}..${commit}`, "--", chart);
         const [major, minor] = chartVersion.split(".");
         const published = `${major}.${minor}.${since}+${commit.slice(0, 9)}`;
         if (published !== DEFAULT_CHART_VERSIONS[chart]) {
-            console.error(`note: ${chart} at ${commit.slice(0, 9)} is published as ${published}; the program pins ${DEFAULT_CHART_VERSIONS[chart]}`);
+            console.error(
+                `note: ${chart} at ${commit.slice(0, 9)} is published as ${published}; the program pins ${DEFAULT_CHART_VERSIONS[chart]}`,
+            );
         }
         charts[chart] = { [published]: inventoryFromCheckout(tree, chart, published) };
     }

@@ -285,7 +285,6 @@ ceph_up() {
 # ---------------------------------------------------------------- Kubernetes
 
 k8s_up() {
-  local started=0
   if ! pid_of etcd >/dev/null; then
     need_port etcd "$ETCD_PORT"; need_port etcd "$ETCD_PEER_PORT"
     start_daemon etcd "$BIN/etcd" --name osh-sim --data-dir "$SIM/etcd" \
@@ -293,7 +292,6 @@ k8s_up() {
       --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
       --initial-cluster "osh-sim=http://127.0.0.1:$ETCD_PEER_PORT" --initial-cluster-state new \
       --log-level warn --snapshot-count 10000
-    started=1
   fi
   wait_for etcd 60 http_ok "$ETCD_PORT" /health
 
@@ -313,7 +311,6 @@ k8s_up() {
       --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
       --service-cluster-ip-range "$SERVICE_CIDR" \
       --allow-privileged=true --profiling=false --v=0
-    started=1
   fi
   wait_for "the kube-apiserver" 120 kc get --raw /readyz
 
@@ -327,7 +324,6 @@ k8s_up() {
       --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
       --cidr "$POD_CIDR" --node-ip "${NODE_IP_PREFIX}0" --node-lease-duration-seconds 40 \
       --server-address "127.0.0.1:$KWOK_PORT"
-    started=1
   fi
   wait_for kwok 60 http_ok "$KWOK_PORT" /healthz
 
@@ -342,7 +338,6 @@ k8s_up() {
       --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
       --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
       --node-monitor-grace-period 2m --profiling=false --v=0
-    started=1
   fi
   wait_for "the kube-controller-manager" 60 https_ok "$KCM_PORT"
 
@@ -354,7 +349,6 @@ k8s_up() {
       --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" \
       --tls-cert-file "$PKI/scheduler-serving.crt" --tls-private-key-file "$PKI/scheduler-serving.key" \
       --leader-elect=false --profiling=false --v=0
-    started=1
   fi
   wait_for "the kube-scheduler" 60 https_ok "$SCHEDULER_PORT"
   return 0
@@ -362,7 +356,7 @@ k8s_up() {
 
 # The objects a Rook cluster on four nodes shows, generated for this sim directory.
 sim_objects() {
-  local n i ip
+  local n i
   for i in "${!NODES[@]}"; do
     n=${NODES[$i]}
     cat <<EOF

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The environment every pulumi command of the harness runs in. Sourced, not executed.
 # The engine must never reach for the network: no update check, no plugin download (a missing
 # plugin is an immediate "plugin ... not installed" error), no plugins picked up from PATH at

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are for the scripts that source it
 # Shared by cluster-up.sh and cluster-down.sh: where the simulator lives, its loopback ports, and
 # the pid files of the processes it starts. Sourced, not run.
 here="${here:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}"

@@ -41,7 +41,7 @@ wrapper() { # dir go-version
 
 apt_packages() {
   local missing=()
-  for p in ceph-mon ceph-osd ceph-common bc jq openssl; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  for p in ceph-mon ceph-osd ceph-common bc jq openssl shellcheck; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
     log "apt-get install ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive

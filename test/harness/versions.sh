@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are for the scripts that source it
 # Pinned versions of everything the harness builds or installs. Sourced by the other scripts.
 # The Pulumi plugin versions must equal the npm packages' "pulumi.version" (package.json pins
 # them; toolchain.sh checks): the engine looks plugins up by exact version and never downloads.

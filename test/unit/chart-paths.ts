@@ -24,7 +24,10 @@ export function unknownPaths(chart: string, paths: string[]): string[] {
 
 /** Whether a values path names a credential: a password, cookie or shared secret. */
 export function isCredentialPath(p: string): boolean {
-    return /^endpoints\..*\.auth\..*password$/.test(p) || /(memcache_secret_key|erlang_cookie|metadata_proxy_shared_secret|horizon_secret_key)$/.test(p);
+    return (
+        /^endpoints\..*\.auth\..*password$/.test(p) ||
+        /(memcache_secret_key|erlang_cookie|metadata_proxy_shared_secret|horizon_secret_key)$/.test(p)
+    );
 }
 
 /** Every credential leaf a chart has a default for (which the program must replace). */

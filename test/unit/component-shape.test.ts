@@ -7,12 +7,25 @@ import { describe, it } from "node:test";
 import { ROOT } from "./program-fixture";
 
 const COMPONENTS = path.join(ROOT, "components");
-const sources = fs.readdirSync(COMPONENTS).filter((f) => f.endsWith(".ts")).map((f) => [f, fs.readFileSync(path.join(COMPONENTS, f), "utf8")] as const);
+const sources = fs
+    .readdirSync(COMPONENTS)
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => [f, fs.readFileSync(path.join(COMPONENTS, f), "utf8")] as const);
 const layers = sources.filter(([, src]) => /export class \w+ extends Layer\b/.test(src));
 
 describe("the layer skeleton", () => {
     it("is what all nine components are built on", () => {
-        assert.deepEqual(layers.map(([f]) => f).sort(), ["compute.ts", "dnsRbac.ts", "identity.ts", "image.ts", "infra.ts", "network.ts", "preflight.ts", "readiness.ts", "storage.ts"]);
+        assert.deepEqual(layers.map(([f]) => f).sort(), [
+            "compute.ts",
+            "dnsRbac.ts",
+            "identity.ts",
+            "image.ts",
+            "infra.ts",
+            "network.ts",
+            "preflight.ts",
+            "readiness.ts",
+            "storage.ts",
+        ]);
         for (const [f, src] of sources.filter(([f]) => f !== "layer.ts")) {
             assert.ok(!src.includes("extends pulumi.ComponentResource"), `${f} should extend the skeleton`);
         }
@@ -23,7 +36,11 @@ describe("the layer skeleton", () => {
             const members = [...src.matchAll(/^ {4}public readonly (\w+)/gm)].map((m) => m[1]).sort();
             const registered = /this\.registerOutputs\(\{([^}]*)\}\)/.exec(src);
             assert.ok(registered, `${f} calls registerOutputs`);
-            const keys = registered[1].split(",").map((k) => k.split(":")[0].trim()).filter(Boolean).sort();
+            const keys = registered[1]
+                .split(",")
+                .map((k) => k.split(":")[0].trim())
+                .filter(Boolean)
+                .sort();
             assert.deepEqual(keys, members, f);
         }
     });

@@ -10,7 +10,10 @@ import { FIXTURE_CHARTS, devStackConfig, schemaDefaults } from "./program-fixtur
 
 /** A reader over plain values, as the Pulumi runtime hands them over (objects as JSON). */
 function reader(values: Record<string, unknown>) {
-    return { get: (k: string) => (values[k] === undefined ? undefined : typeof values[k] === "string" ? (values[k] as string) : JSON.stringify(values[k])) };
+    return {
+        get: (k: string) =>
+            values[k] === undefined ? undefined : typeof values[k] === "string" ? (values[k] as string) : JSON.stringify(values[k]),
+    };
 }
 const load = (values: Record<string, unknown>): StackConfig => loadConfig(reader(values));
 const dev = devStackConfig();
@@ -34,7 +37,15 @@ describe("a good config", () => {
         const cfg = load(dev);
         assert.equal(cfg.domain, "citec.com");
         assert.equal(cfg.identity.publicHost, "keystone.citec.com");
-        assert.deepEqual(cfg.nodes.map((n) => [n.name, n.roles.join("+")]), [["k1", "control"], ["k2", "compute+control"], ["k3", "compute+control"], ["k4", "compute"]]);
+        assert.deepEqual(
+            cfg.nodes.map((n) => [n.name, n.roles.join("+")]),
+            [
+                ["k1", "control"],
+                ["k2", "compute+control"],
+                ["k3", "compute+control"],
+                ["k4", "compute"],
+            ],
+        );
         assert.equal(cfg.storage.replication, 1);
         assert.equal(cfg.compute.virtType, "qemu");
         assert.deepEqual(cfg.charts.source, { kind: "repository", repository: DEFAULTS.chartRepository });
@@ -54,8 +65,12 @@ describe("a good config", () => {
 
     it("declares in Pulumi.yaml without a default only the keys the program requires", () => {
         // Pulumi refuses to run a stack that lacks any schema key with no default.
-        const doc = yaml.load(fs.readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
-        const required = Object.entries(doc.config).filter(([, v]) => v.default === undefined).map(([k]) => k);
+        const doc = yaml.load(fs.readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8")) as {
+            config: Record<string, { default?: unknown }>;
+        };
+        const required = Object.entries(doc.config)
+            .filter(([, v]) => v.default === undefined)
+            .map(([k]) => k);
         assert.deepEqual(required, ["domain"]);
         // domain really is required by the config module.
         assert.throws(() => load({ ...dev, domain: undefined }), /domain/);
@@ -63,7 +78,9 @@ describe("a good config", () => {
 
     it("takes a local checkout, chart versions and extra values", () => {
         const cfg = load({
-            ...dev, chartSource: "local", chartLocalPath: `${FIXTURE_CHARTS}/`,
+            ...dev,
+            chartSource: "local",
+            chartLocalPath: `${FIXTURE_CHARTS}/`,
             chartVersions: { keystone: "2026.1.30+abcdef123" },
             chartValues: { nova: { conf: { nova: { DEFAULT: { debug: true } } } } },
         });
@@ -76,12 +93,20 @@ describe("a good config", () => {
     it("runs the default Ceph toolbox on the configured kube context", () => {
         assert.equal(load(dev).storage.cephToolbox, DEFAULTS.cephToolbox);
         const cfg = load({ ...dev, kubeContext: "arn:aws:eks:eu-west-1:123456789012:cluster/osh" });
-        assert.equal(cfg.storage.cephToolbox, "kubectl --context 'arn:aws:eks:eu-west-1:123456789012:cluster/osh' -n rook-ceph exec deploy/rook-ceph-tools --");
-        assert.equal(load({ ...dev, kubeContext: "a@b", cephToolbox: "ssh admin ceph-shell" }).storage.cephToolbox, "ssh admin ceph-shell", "a toolbox given is used as it is");
+        assert.equal(
+            cfg.storage.cephToolbox,
+            "kubectl --context 'arn:aws:eks:eu-west-1:123456789012:cluster/osh' -n rook-ceph exec deploy/rook-ceph-tools --",
+        );
+        assert.equal(
+            load({ ...dev, kubeContext: "a@b", cephToolbox: "ssh admin ceph-shell" }).storage.cephToolbox,
+            "ssh admin ceph-shell",
+            "a toolbox given is used as it is",
+        );
     });
 
     it("accepts minute schedules and rejects daily ones", () => {
-        for (const ok of ["*/5 * * * *", "* * * * *", "0,15,30,45 * * * *", "*/30 * * * *"]) assert.equal(checkMinuteSchedule(ok), undefined, ok);
+        for (const ok of ["*/5 * * * *", "* * * * *", "0,15,30,45 * * * *", "*/30 * * * *"])
+            assert.equal(checkMinuteSchedule(ok), undefined, ok);
         for (const bad of ["0 0 * * *", "0 * * * *", "*/5 * * *", "*/90 * * * *", "@daily"]) assert.ok(checkMinuteSchedule(bad), bad);
     });
 });
@@ -94,8 +119,30 @@ describe("bad configs are rejected, naming the key and the fix", () => {
         ["missing nodes", { ...dev, nodes: undefined }, "nodes", /--path/],
         ["nodes not a list", { ...dev, nodes: { k1: "control" } }, "nodes", /--path/],
         ["node without name", { ...dev, nodes: [{ roles: ["control", "compute"] }] }, "nodes[0].name", /\.name/],
-        ["unknown role", { ...dev, nodes: [{ name: "k1", roles: ["control", "storage"] }, { name: "k2", roles: ["compute"] }] }, "nodes[0].roles", /"storage"/],
-        ["duplicate node", { ...dev, nodes: [{ name: "k1", roles: ["control"] }, { name: "k1", roles: ["compute"] }] }, "nodes[1].name", /duplicate/],
+        [
+            "unknown role",
+            {
+                ...dev,
+                nodes: [
+                    { name: "k1", roles: ["control", "storage"] },
+                    { name: "k2", roles: ["compute"] },
+                ],
+            },
+            "nodes[0].roles",
+            /"storage"/,
+        ],
+        [
+            "duplicate node",
+            {
+                ...dev,
+                nodes: [
+                    { name: "k1", roles: ["control"] },
+                    { name: "k1", roles: ["compute"] },
+                ],
+            },
+            "nodes[1].name",
+            /duplicate/,
+        ],
         ["no control node", { ...dev, nodes: [{ name: "k1", roles: ["compute"] }] }, "nodes", /control/],
         ["no compute node", { ...dev, nodes: [{ name: "k1", roles: ["control"] }] }, "nodes", /compute/],
         ["unknown node field", { ...dev, nodes: [{ name: "k1", roles: ["control", "compute"], zone: "a" }] }, "nodes[0].zone", /config rm/],
@@ -107,7 +154,12 @@ describe("bad configs are rejected, naming the key and the fix", () => {
         ["pgs not a power of two", { ...dev, cephPoolPgs: "30" }, "cephPoolPgs", /power of two/],
         ["purge not a boolean", { ...dev, purgeOnDestroy: "yes" }, "purgeOnDestroy", /true or false/],
         ["allowLeftoverData not a boolean", { ...dev, allowLeftoverData: "sometimes" }, "allowLeftoverData", /true or false/],
-        ["toolbox with a command separator", { ...dev, cephToolbox: "kubectl exec x -- ; rm -rf /" }, "cephToolbox", /plain command prefix/],
+        [
+            "toolbox with a command separator",
+            { ...dev, cephToolbox: "kubectl exec x -- ; rm -rf /" },
+            "cephToolbox",
+            /plain command prefix/,
+        ],
         ["daily refresher", { ...dev, refresherSchedule: "0 0 * * *" }, "refresherSchedule", /\*\/5/],
         ["refresher image latest", { ...dev, refresherImage: "bitnami/kubectl:latest" }, "refresherImage", /pinned/],
         ["refresher image without a tag", { ...dev, refresherImage: "bitnami/kubectl" }, "refresherImage", /tag or digest/],
@@ -119,7 +171,12 @@ describe("bad configs are rejected, naming the key and the fix", () => {
         ["repository not a URL", { ...dev, chartRepository: "tarballs/openstack-helm" }, "chartRepository", /https?/],
         ["version for an unknown chart", { ...dev, chartVersions: { designate: "2026.1.0" } }, "chartVersions.designate", /config rm/],
         ["version not semver", { ...dev, chartVersions: { nova: "latest" } }, "chartVersions.nova", /2026\.1\.27\+0ee5adeff/],
-        ["values with --set style keys", { ...dev, chartValues: { mariadb: { "volume.class_name": "x" } } }, "chartValues.mariadb", /nested objects/],
+        [
+            "values with --set style keys",
+            { ...dev, chartValues: { mariadb: { "volume.class_name": "x" } } },
+            "chartValues.mariadb",
+            /nested objects/,
+        ],
         ["values not an object", { ...dev, chartValues: { nova: "debug=true" } }, "chartValues.nova", /values object/],
         ["values for an unknown chart", { ...dev, chartValues: { ironic: {} } }, "chartValues.ironic", /config rm/],
         ["bad virt type", { ...dev, virtType: "xen" }, "virtType", /kvm, qemu/],
@@ -147,20 +204,90 @@ describe("bad configs are rejected, naming the key and the fix", () => {
 describe("chartValues are checked against the chart at the version being installed", () => {
     const v = (chartValues: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ ...dev, chartValues, ...extra });
     const bad: [string, Record<string, unknown>, string, RegExp][] = [
-        ["the seed's volume.storage_class (mariadb)", v({ mariadb: { volume: { storage_class: "rook-ceph-block" } } }), "chartValues.mariadb.volume.storage_class", /chart mariadb 2026\.1\.6\+0ee5adeff .*did you mean volume\.class_name\?/],
-        ["the seed's volume.storage_class (rabbitmq)", v({ rabbitmq: { volume: { storage_class: "rook-ceph-block" } } }), "chartValues.rabbitmq.volume.storage_class", /did you mean volume\.class_name\?/],
-        ["the seed's dependency_service (neutron)", v({ neutron: { dependency_service: "mariadb" } }), "chartValues.neutron.dependency_service", /chart neutron .*did you mean dependencies\?/],
-        ["the seed's job.storage_init.backoffLimit (glance)", v({ glance: { job: { storage_init: { backoffLimit: 50 } } } }), "chartValues.glance.job.storage_init.backoffLimit", /is not a value of chart glance/],
-        ["a misspelt password key", v({ keystone: { endpoints: { identity: { auth: { admin: { passwd: "x" } } } } } }), "chartValues.keystone.endpoints.identity.auth.admin.passwd", /did you mean endpoints\.identity\.auth\.admin\.password\?/],
-        ["a misspelt map", v({ nova: { pod: { replica: { api: 2 } } } }), "chartValues.nova.pod.replica.api", /did you mean pod\.replicas\?/],
-        ["a made-up manifest", v({ glance: { manifests: { job_storage_init_backoff: true } } }), "chartValues.glance.manifests.job_storage_init_backoff", /is not a value of chart glance/],
-        ["a map where the chart has a number", v({ mariadb: { pod: { replicas: { server: { count: 3 } } } } }), "chartValues.mariadb.pod.replicas.server.count", /goes below pod\.replicas\.server, which is a number/],
-        ["a string where the chart has a map", v({ mariadb: { volume: "10Gi" } }), "chartValues.mariadb.volume", /is a map in chart mariadb .* gives a string/],
-        ["a list where the chart has a map", v({ nova: { images: { tags: ["nova:latest"] } } }), "chartValues.nova.images.tags", /is a map .* gives a list/],
-        ["below a string", v({ mariadb: { volume: { size: { gb: 5 } } } }), "chartValues.mariadb.volume.size.gb", /goes below volume\.size, which is a string/],
-        ["a misspelt key of a service user", v({ placement: { endpoints: { oslo_db: { auth: { placement: { pasword: "x" } } } } } }), "chartValues.placement.endpoints.oslo_db.auth.placement.pasword", /did you mean endpoints\.oslo_db\.auth\.placement\.password\?/],
-        ["an override of a local checkout's chart it lacks", v({ mariadb: { volume: { storage_class: "x" } } }, { chartSource: "local", chartLocalPath: FIXTURE_CHARTS }), "chartValues.mariadb.volume.storage_class", /chart mariadb .*did you mean volume\.class_name\?/],
-        ["a local checkout without the chart", v({ nova: { pod: {} } }, { chartSource: "local", chartLocalPath: "/nonexistent/openstack-helm" }), "chartLocalPath", /cannot read chart nova/],
+        [
+            "the seed's volume.storage_class (mariadb)",
+            v({ mariadb: { volume: { storage_class: "rook-ceph-block" } } }),
+            "chartValues.mariadb.volume.storage_class",
+            /chart mariadb 2026\.1\.6\+0ee5adeff .*did you mean volume\.class_name\?/,
+        ],
+        [
+            "the seed's volume.storage_class (rabbitmq)",
+            v({ rabbitmq: { volume: { storage_class: "rook-ceph-block" } } }),
+            "chartValues.rabbitmq.volume.storage_class",
+            /did you mean volume\.class_name\?/,
+        ],
+        [
+            "the seed's dependency_service (neutron)",
+            v({ neutron: { dependency_service: "mariadb" } }),
+            "chartValues.neutron.dependency_service",
+            /chart neutron .*did you mean dependencies\?/,
+        ],
+        [
+            "the seed's job.storage_init.backoffLimit (glance)",
+            v({ glance: { job: { storage_init: { backoffLimit: 50 } } } }),
+            "chartValues.glance.job.storage_init.backoffLimit",
+            /is not a value of chart glance/,
+        ],
+        [
+            "a misspelt password key",
+            v({ keystone: { endpoints: { identity: { auth: { admin: { passwd: "x" } } } } } }),
+            "chartValues.keystone.endpoints.identity.auth.admin.passwd",
+            /did you mean endpoints\.identity\.auth\.admin\.password\?/,
+        ],
+        [
+            "a misspelt map",
+            v({ nova: { pod: { replica: { api: 2 } } } }),
+            "chartValues.nova.pod.replica.api",
+            /did you mean pod\.replicas\?/,
+        ],
+        [
+            "a made-up manifest",
+            v({ glance: { manifests: { job_storage_init_backoff: true } } }),
+            "chartValues.glance.manifests.job_storage_init_backoff",
+            /is not a value of chart glance/,
+        ],
+        [
+            "a map where the chart has a number",
+            v({ mariadb: { pod: { replicas: { server: { count: 3 } } } } }),
+            "chartValues.mariadb.pod.replicas.server.count",
+            /goes below pod\.replicas\.server, which is a number/,
+        ],
+        [
+            "a string where the chart has a map",
+            v({ mariadb: { volume: "10Gi" } }),
+            "chartValues.mariadb.volume",
+            /is a map in chart mariadb .* gives a string/,
+        ],
+        [
+            "a list where the chart has a map",
+            v({ nova: { images: { tags: ["nova:latest"] } } }),
+            "chartValues.nova.images.tags",
+            /is a map .* gives a list/,
+        ],
+        [
+            "below a string",
+            v({ mariadb: { volume: { size: { gb: 5 } } } }),
+            "chartValues.mariadb.volume.size.gb",
+            /goes below volume\.size, which is a string/,
+        ],
+        [
+            "a misspelt key of a service user",
+            v({ placement: { endpoints: { oslo_db: { auth: { placement: { pasword: "x" } } } } } }),
+            "chartValues.placement.endpoints.oslo_db.auth.placement.pasword",
+            /did you mean endpoints\.oslo_db\.auth\.placement\.password\?/,
+        ],
+        [
+            "an override of a local checkout's chart it lacks",
+            v({ mariadb: { volume: { storage_class: "x" } } }, { chartSource: "local", chartLocalPath: FIXTURE_CHARTS }),
+            "chartValues.mariadb.volume.storage_class",
+            /chart mariadb .*did you mean volume\.class_name\?/,
+        ],
+        [
+            "a local checkout without the chart",
+            v({ nova: { pod: {} } }, { chartSource: "local", chartLocalPath: "/nonexistent/openstack-helm" }),
+            "chartLocalPath",
+            /cannot read chart nova/,
+        ],
         ["chartValuesUnchecked not a list of paths", v({}, { chartValuesUnchecked: ["nova"] }), "chartValuesUnchecked", /--path/],
     ];
     for (const [what, values, key, fix] of bad) {
@@ -170,18 +297,37 @@ describe("chartValues are checked against the chart at the version being install
     }
 
     it("names the fix: remove the key, or mark it unchecked", () => {
-        const e = rejects(v({ mariadb: { volume: { storage_class: "x" } } }), "chartValues.mariadb.volume.storage_class", /config rm --path 'openstack-helm-pulumi:chartValues\.mariadb\.volume\.storage_class'/);
+        const e = rejects(
+            v({ mariadb: { volume: { storage_class: "x" } } }),
+            "chartValues.mariadb.volume.storage_class",
+            /config rm --path 'openstack-helm-pulumi:chartValues\.mariadb\.volume\.storage_class'/,
+        );
         assert.match(e.message, /chartValuesUnchecked\[0\]' mariadb\.volume\.storage_class/);
     });
 
     it("accepts real keys, new keys of maps the chart enumerates, and free-form subtrees", () => {
-        const cfg = load(v({
-            mariadb: { volume: { class_name: "fast" }, pod: { replicas: { server: 3 }, security_context: { server: { pod: { fsGroup: 999 } } } } },
-            nova: { conf: { nova: { DEFAULT: { debug: true } } }, extraObjects: [{ kind: "ConfigMap" }] },
-            keystone: { endpoints: { identity: { auth: { operator: { password: "x", username: "operator" } }, host_fqdn_override: { public: { host: "id.example.com", tls: {} } } } } },
-            neutron: { network: { interface: { tunnel: "eth1" } }, conf: { plugins: { ml2_conf: { ml2: { mechanism_drivers: "openvswitch,l2population" } } } } },
-            cinder: { conf: { backends: { rbd2: { volume_driver: "rbd" } } } },
-        }));
+        const cfg = load(
+            v({
+                mariadb: {
+                    volume: { class_name: "fast" },
+                    pod: { replicas: { server: 3 }, security_context: { server: { pod: { fsGroup: 999 } } } },
+                },
+                nova: { conf: { nova: { DEFAULT: { debug: true } } }, extraObjects: [{ kind: "ConfigMap" }] },
+                keystone: {
+                    endpoints: {
+                        identity: {
+                            auth: { operator: { password: "x", username: "operator" } },
+                            host_fqdn_override: { public: { host: "id.example.com", tls: {} } },
+                        },
+                    },
+                },
+                neutron: {
+                    network: { interface: { tunnel: "eth1" } },
+                    conf: { plugins: { ml2_conf: { ml2: { mechanism_drivers: "openvswitch,l2population" } } } },
+                },
+                cinder: { conf: { backends: { rbd2: { volume_driver: "rbd" } } } },
+            }),
+        );
         assert.equal(cfg.charts.values.mariadb?.volume && (cfg.charts.values.mariadb.volume as { class_name: string }).class_name, "fast");
         assert.deepEqual(cfg.warnings, []);
     });
@@ -194,7 +340,10 @@ describe("chartValues are checked against the chart at the version being install
     it("warns, and does not pass silently, for a version it has no inventory of", () => {
         const cfg = load(v({ nova: { not_in_chart: 1 } }, { chartVersions: { nova: "2026.1.99+abcdef123" } }));
         assert.equal(cfg.warnings.length, 1);
-        assert.match(cfg.warnings[0], /chartValues\.nova: the program has no values inventory for chart nova 2026\.1\.99\+abcdef123; its keys are not checked/);
+        assert.match(
+            cfg.warnings[0],
+            /chartValues\.nova: the program has no values inventory for chart nova 2026\.1\.99\+abcdef123; its keys are not checked/,
+        );
     });
 
     it("keeps chartValues set with --secret secret", () => {

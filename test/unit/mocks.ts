@@ -47,8 +47,24 @@ export const FAKE_GLANCE_KEY = "AQBfakeglancekeyfakeglancekeyfakegl==";
 export const FAKE_MON_DUMP = JSON.stringify({
     fsid: FAKE_FSID,
     mons: [
-        { name: "a", public_addrs: { addrvec: [{ type: "v2", addr: "10.96.10.1:3300", nonce: 0 }, { type: "v1", addr: "10.96.10.1:6789", nonce: 0 }] } },
-        { name: "b", public_addrs: { addrvec: [{ type: "v2", addr: "10.96.10.2:3300", nonce: 0 }, { type: "v1", addr: "10.96.10.2:6789", nonce: 0 }] } },
+        {
+            name: "a",
+            public_addrs: {
+                addrvec: [
+                    { type: "v2", addr: "10.96.10.1:3300", nonce: 0 },
+                    { type: "v1", addr: "10.96.10.1:6789", nonce: 0 },
+                ],
+            },
+        },
+        {
+            name: "b",
+            public_addrs: {
+                addrvec: [
+                    { type: "v2", addr: "10.96.10.2:3300", nonce: 0 },
+                    { type: "v1", addr: "10.96.10.2:6789", nonce: 0 },
+                ],
+            },
+        },
         { name: "c", addr: "10.96.10.3:6789/0" },
     ],
 });
@@ -78,7 +94,17 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>, id?
             return { ...inputs, stdout, stderr: "" };
         }
         case "kubernetes:helm.sh/v3:Release":
-            return { ...inputs, status: { chart: inputs.chart, version: inputs.version ?? "2026.1.0", revision: 1, status: "deployed", name: inputs.name, namespace: inputs.namespace } };
+            return {
+                ...inputs,
+                status: {
+                    chart: inputs.chart,
+                    version: inputs.version ?? "2026.1.0",
+                    revision: 1,
+                    status: "deployed",
+                    name: inputs.name,
+                    namespace: inputs.namespace,
+                },
+            };
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: `generated-${name}`.replace(/[^A-Za-z0-9]/g, "x") };
         case "random:index/randomUuid:RandomUuid":
@@ -104,7 +130,11 @@ class RecordingMonitor extends MockMonitor {
         const parent: string = req.getParent();
         const urn: string = (this as any).newUrn(parent, type, name);
         registered.push({
-            type, name, urn, parent, custom: req.getCustom(),
+            type,
+            name,
+            urn,
+            parent,
+            custom: req.getCustom(),
             inputs: unwrapSecrets(req.getObject().toJavaScript()),
             secretPaths: findSecrets(req.getObject().toJavaScript(), ""),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
@@ -148,17 +178,29 @@ export async function installMocks(config: Record<string, unknown>, stack = "dev
     // setMocks turns on the features a mock engine has (secrets above all); swapping in the
     // recording monitor resets them, so carry them over.
     const store = getStore();
-    const features = Object.fromEntries(Object.keys(store).filter((k) => k.startsWith("supports")).map((k) => [k, store[k]]));
+    const features = Object.fromEntries(
+        Object.keys(store)
+            .filter((k) => k.startsWith("supports"))
+            .map((k) => [k, store[k]]),
+    );
     pulumi.runtime.setMockOptions(new RecordingMonitor(mocks), PROJECT, stack, false);
     Object.assign(store, features);
     const all: Record<string, string> = {};
     for (const [k, v] of Object.entries(config)) all[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-    pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `${PROJECT}:${k}`));
+    pulumi.runtime.setAllConfig(
+        all,
+        secretKeys.map((k) => `${PROJECT}:${k}`),
+    );
 }
 
 /** Resolves an Output (test helper; Outputs have no public promise()). */
 export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => o.apply((v) => { resolve(v); return v; }));
+    return new Promise((resolve) =>
+        o.apply((v) => {
+            resolve(v);
+            return v;
+        }),
+    );
 }
 
 export function isSecretOutput(o: pulumi.Output<unknown>): Promise<boolean> {

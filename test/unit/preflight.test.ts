@@ -28,7 +28,8 @@ function check(ns: { exists: boolean; objects?: string[]; releases?: string[] },
     fs.writeFileSync(path.join(state, "objects"), (ns.objects ?? []).map((o) => `${o}\n`).join(""));
     fs.writeFileSync(path.join(state, "releases"), (ns.releases ?? []).map((o) => `${o}\n`).join(""));
     const r = spawnSync("bash", [scriptPath(PREFLIGHT_SCRIPT)], {
-        encoding: "utf8", env: { ...kubectl.env(state), ...preflightEnvironment("openstack", allow) },
+        encoding: "utf8",
+        env: { ...kubectl.env(state), ...preflightEnvironment("openstack", allow) },
     });
     return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -41,18 +42,33 @@ describe("preflight: an earlier install's leftovers stop the first install", () 
     });
 
     it("passes on a namespace with only unrelated objects", () => {
-        const r = check({ exists: true, objects: ["persistentvolumeclaim/data-something-0", "secret/my-tls", "secret/keystone-fernet-keys-backup"], releases: ["ingress-nginx"] });
+        const r = check({
+            exists: true,
+            objects: ["persistentvolumeclaim/data-something-0", "secret/my-tls", "secret/keystone-fernet-keys-backup"],
+            releases: ["ingress-nginx"],
+        });
         assert.equal(r.code, 0, r.err);
     });
 
     it("refuses kept volumes, kept Keystone keys and foreign releases, naming each and the fixes", () => {
         const r = check({
             exists: true,
-            objects: ["persistentvolumeclaim/mysql-data-mariadb-server-0", "persistentvolumeclaim/rabbitmq-data-rabbitmq-rabbitmq-0", "secret/keystone-fernet-keys", "secret/keystone-credential-keys", "secret/other"],
+            objects: [
+                "persistentvolumeclaim/mysql-data-mariadb-server-0",
+                "persistentvolumeclaim/rabbitmq-data-rabbitmq-rabbitmq-0",
+                "secret/keystone-fernet-keys",
+                "secret/keystone-credential-keys",
+                "secret/other",
+            ],
             releases: ["keystone", "keystone", "ingress-nginx"],
         });
         assert.equal(r.code, 1);
-        for (const what of ["persistentvolumeclaim/mysql-data-mariadb-server-0", "persistentvolumeclaim/rabbitmq-data-rabbitmq-rabbitmq-0", "secret/keystone-fernet-keys", "helm release keystone"]) {
+        for (const what of [
+            "persistentvolumeclaim/mysql-data-mariadb-server-0",
+            "persistentvolumeclaim/rabbitmq-data-rabbitmq-rabbitmq-0",
+            "secret/keystone-fernet-keys",
+            "helm release keystone",
+        ]) {
             assert.ok(r.err.includes(what), `names ${what}:\n${r.err}`);
         }
         assert.doesNotMatch(r.err, /secret\/other|ingress-nginx/);
@@ -73,7 +89,10 @@ describe("preflight: an earlier install's leftovers stop the first install", () 
     });
 
     it("still refuses the Keystone keys and foreign releases with allowLeftoverData: the install would fail on them", () => {
-        const keys = check({ exists: true, objects: ["persistentvolumeclaim/mysql-data-mariadb-server-0", "secret/keystone-fernet-keys"] }, true);
+        const keys = check(
+            { exists: true, objects: ["persistentvolumeclaim/mysql-data-mariadb-server-0", "secret/keystone-fernet-keys"] },
+            true,
+        );
         assert.equal(keys.code, 1);
         assert.match(keys.err, /kubectl -n openstack delete secret keystone-fernet-keys/);
         const releases = check({ exists: true, releases: ["nova"] }, true);
@@ -88,7 +107,8 @@ describe("preflight: the kube context", () => {
     it("passes KUBE_CONTEXT to kubectl as --context", () => {
         const state = logging.newState();
         const r = spawnSync("bash", [scriptPath(PREFLIGHT_SCRIPT)], {
-            encoding: "utf8", env: { ...logging.env(state), ...preflightEnvironment("openstack", false), KUBE_CONTEXT: "admin@prod" },
+            encoding: "utf8",
+            env: { ...logging.env(state), ...preflightEnvironment("openstack", false), KUBE_CONTEXT: "admin@prod" },
         });
         assert.equal(r.status, 0, r.stderr);
         assert.equal(fs.readFileSync(path.join(state, "calls"), "utf8"), "--context admin@prod get namespace openstack -o name\n");

@@ -24,12 +24,19 @@ export function devStackConfig(): Record<string, unknown> {
 export function allOptionsConfig(): Record<string, unknown> {
     return {
         ...devStackConfig(),
-        enableCinder: "true", enableHorizon: "true", enableHeat: "true",
-        chartSource: "local", chartLocalPath: FIXTURE_CHARTS,
-        namespaceMode: "adopt", namespace: "osh",
-        purgeOnDestroy: "true", manageStorageClass: "false",
-        ephemeralOnCeph: "true", cephReplication: "2",
-        tunnelInterface: "eth1", externalInterface: "eth2",
+        enableCinder: "true",
+        enableHorizon: "true",
+        enableHeat: "true",
+        chartSource: "local",
+        chartLocalPath: FIXTURE_CHARTS,
+        namespaceMode: "adopt",
+        namespace: "osh",
+        purgeOnDestroy: "true",
+        manageStorageClass: "false",
+        ephemeralOnCeph: "true",
+        cephReplication: "2",
+        tunnelInterface: "eth1",
+        externalInterface: "eth2",
         chartValues: { nova: { conf: { nova: { DEFAULT: { debug: true } } } } },
     };
 }
@@ -39,7 +46,11 @@ export const ALL_OPTIONS_SECRET_KEYS = ["chartValues"];
 /** Pulumi.yaml's schema defaults, as the CLI would put them into the stack config. */
 export function schemaDefaults(): Record<string, unknown> {
     const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
-    return Object.fromEntries(Object.entries(doc.config).filter(([, v]) => v.default !== undefined).map(([k, v]) => [k, v.default]));
+    return Object.fromEntries(
+        Object.entries(doc.config)
+            .filter(([, v]) => v.default !== undefined)
+            .map(([k, v]) => [k, v.default]),
+    );
 }
 
 export interface ProgramRun {

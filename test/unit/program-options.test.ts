@@ -5,7 +5,16 @@ import { before, describe, it } from "node:test";
 import { CHARTS, CHART_CATALOG } from "../../components/charts";
 import { valuePaths } from "../../components/helm";
 import { credentialPaths, unknownPaths } from "./chart-paths";
-import { ALL_OPTIONS_SECRET_KEYS, FIXTURE_CHARTS, ProgramRun, allOptionsConfig, byType, named, release, runProgram } from "./program-fixture";
+import {
+    ALL_OPTIONS_SECRET_KEYS,
+    FIXTURE_CHARTS,
+    ProgramRun,
+    allOptionsConfig,
+    byType,
+    named,
+    release,
+    runProgram,
+} from "./program-fixture";
 
 let run: ProgramRun;
 before(async () => {
@@ -16,7 +25,12 @@ const componentOf = (chart: string) => release(run, chart).parent.split("::").at
 
 describe("optional charts", () => {
     it("installs every chart of the catalog, each optional one in its catalog layer", () => {
-        assert.deepEqual(byType(run, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name).sort(), [...CHARTS].sort());
+        assert.deepEqual(
+            byType(run, "kubernetes:helm.sh/v3:Release")
+                .map((r) => r.inputs.name)
+                .sort(),
+            [...CHARTS].sort(),
+        );
         for (const spec of CHART_CATALOG) assert.equal(componentOf(spec.name), spec.layer, spec.name);
         assert.equal(componentOf("cinder"), "compute");
         assert.equal(componentOf("heat"), "compute");
@@ -33,7 +47,11 @@ describe("optional charts", () => {
             const paths = valuePaths(release(run, chart).inputs.values);
             assert.deepEqual(unknownPaths(chart, paths), [], chart);
             const set = new Set(paths);
-            assert.deepEqual(credentialPaths(chart).filter((p) => !set.has(p)), [], `${chart} credentials`);
+            assert.deepEqual(
+                credentialPaths(chart).filter((p) => !set.has(p)),
+                [],
+                `${chart} credentials`,
+            );
         }
     });
 
@@ -65,7 +83,10 @@ describe("other choices", () => {
     });
 
     it("removes the pools on destroy when purging", () => {
-        assert.match(named(run, "storage-pool-replicapool").inputs.delete, /tb ceph osd pool rm 'replicapool' 'replicapool' --yes-i-really-really-mean-it/);
+        assert.match(
+            named(run, "storage-pool-replicapool").inputs.delete,
+            /tb ceph osd pool rm 'replicapool' 'replicapool' --yes-i-really-really-mean-it/,
+        );
         assert.match(named(run, "image-pool-glance-images").inputs.delete, /pool rm 'glance.images'/);
         assert.doesNotMatch(named(run, "image-pool-glance-images").inputs.create, /--yes-i-really-mean-it/, "size 2 needs no confirmation");
     });

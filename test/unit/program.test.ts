@@ -25,8 +25,24 @@ const dependsOn = (dependent: { dependencies: string[] }, urn: string) => depend
 
 describe("install order (the layer DAG)", () => {
     it("installs exactly the default charts", () => {
-        assert.deepEqual(byType(run, RELEASE).map((r) => r.inputs.name).sort(), [...DEV_CHARTS].sort());
-        assert.deepEqual(DEV_CHARTS, ["mariadb", "rabbitmq", "memcached", "keystone", "glance", "placement", "openvswitch", "libvirt", "nova", "neutron"]);
+        assert.deepEqual(
+            byType(run, RELEASE)
+                .map((r) => r.inputs.name)
+                .sort(),
+            [...DEV_CHARTS].sort(),
+        );
+        assert.deepEqual(DEV_CHARTS, [
+            "mariadb",
+            "rabbitmq",
+            "memcached",
+            "keystone",
+            "glance",
+            "placement",
+            "openvswitch",
+            "libvirt",
+            "nova",
+            "neutron",
+        ]);
     });
 
     it("installs each chart in its catalog layer, waited for as the catalog says, at its pinned version", () => {
@@ -79,12 +95,17 @@ describe("install order (the layer DAG)", () => {
     });
 
     it("image, compute and network do not gate each other", () => {
-        const layers: Record<string, string[]> = { image: ["glance"], compute: ["placement", "libvirt", "nova"], network: ["openvswitch", "neutron"] };
+        const layers: Record<string, string[]> = {
+            image: ["glance"],
+            compute: ["placement", "libvirt", "nova"],
+            network: ["openvswitch", "neutron"],
+        };
         for (const [layer, charts] of Object.entries(layers)) {
             for (const chart of charts) {
                 for (const [other, otherCharts] of Object.entries(layers)) {
                     if (other === layer) continue;
-                    for (const o of otherCharts) assert.ok(!dependsOn(release(run, chart), releaseUrn(o)), `${chart} must not wait for ${o}`);
+                    for (const o of otherCharts)
+                        assert.ok(!dependsOn(release(run, chart), releaseUrn(o)), `${chart} must not wait for ${o}`);
                 }
             }
         }
@@ -97,9 +118,11 @@ describe("install order (the layer DAG)", () => {
         assert.ok(dependsOn(named(run, "image-ceph-user-glance"), urnOf("image-pool-glance-images")), "the user's caps name the pool");
         assert.ok(dependsOn(release(run, "neutron"), releaseUrn("openvswitch")));
         for (const chart of ["libvirt", "nova"]) {
-            for (const node of ["k2", "k3", "k4"]) assert.ok(dependsOn(release(run, chart), urnOf(`compute-label-openstack-compute-node-${node}`)));
+            for (const node of ["k2", "k3", "k4"])
+                assert.ok(dependsOn(release(run, chart), urnOf(`compute-label-openstack-compute-node-${node}`)));
         }
-        for (const node of ["k1", "k2", "k3", "k4"]) assert.ok(dependsOn(release(run, "openvswitch"), urnOf(`network-label-openvswitch-${node}`)));
+        for (const node of ["k1", "k2", "k3", "k4"])
+            assert.ok(dependsOn(release(run, "openvswitch"), urnOf(`network-label-openvswitch-${node}`)));
     });
 
     it("ends with one readiness check after every release", () => {
@@ -147,7 +170,8 @@ describe("secrets", () => {
             const secret = new Set(r.secretPaths);
             assert.ok(!secret.has("values"), `${chart}: the values tree itself must not be one secret`);
             const set = new Set(valuePaths(r.inputs.values));
-            for (const p of credentialPaths(chart).filter((c) => set.has(c))) assert.ok(secret.has(`values.${p}`), `${chart} ${p} must be secret`);
+            for (const p of credentialPaths(chart).filter((c) => set.has(c)))
+                assert.ok(secret.has(`values.${p}`), `${chart} ${p} must be secret`);
             for (const p of r.secretPaths) {
                 assert.match(p, /^values\./, `${chart}: only values leaves are secret`);
                 assert.ok(!p.includes("["), `${chart}: a list carries a secret at ${p}`);
@@ -155,7 +179,8 @@ describe("secrets", () => {
             }
         }
         const mariadb = new Set(release(run, "mariadb").secretPaths);
-        for (const plain of ["values.pod.replicas.server", "values.volume.class_name"]) assert.ok(!mariadb.has(plain), `${plain} must be plain`);
+        for (const plain of ["values.pod.replicas.server", "values.volume.class_name"])
+            assert.ok(!mariadb.has(plain), `${plain} must be plain`);
     });
 
     it("generates every password with @pulumi/random and never uses the word password", () => {
@@ -185,11 +210,18 @@ describe("secrets", () => {
         }
         for (const chart of ["keystone", "glance", "nova", "neutron"]) {
             assert.equal(v(chart, "endpoints.oslo_messaging.auth.admin.password"), rmq, `${chart} RabbitMQ admin`);
-            assert.equal(v(chart, "endpoints.oslo_messaging.auth.admin.username"), v("rabbitmq", "endpoints.oslo_messaging.auth.user.username"));
+            assert.equal(
+                v(chart, "endpoints.oslo_messaging.auth.admin.username"),
+                v("rabbitmq", "endpoints.oslo_messaging.auth.user.username"),
+            );
         }
-        for (const chart of ["placement", "nova", "neutron"]) assert.equal(v(chart, "endpoints.oslo_cache.auth.memcache_secret_key"), memcache);
+        for (const chart of ["placement", "nova", "neutron"])
+            assert.equal(v(chart, "endpoints.oslo_cache.auth.memcache_secret_key"), memcache);
         assert.equal(v("nova", "endpoints.oslo_db_cell0.auth.admin.password"), dbRoot);
-        assert.equal(v("nova", "conf.nova.neutron.metadata_proxy_shared_secret"), v("neutron", "conf.metadata_agent.DEFAULT.metadata_proxy_shared_secret"));
+        assert.equal(
+            v("nova", "conf.nova.neutron.metadata_proxy_shared_secret"),
+            v("neutron", "conf.metadata_agent.DEFAULT.metadata_proxy_shared_secret"),
+        );
         // Per-service credentials differ.
         assert.notEqual(v("glance", "endpoints.oslo_db.auth.glance.password"), v("nova", "endpoints.oslo_db.auth.nova.password"));
     });
@@ -203,12 +235,19 @@ describe("secrets", () => {
         const secret = byType(run, "kubernetes:core/v1:Secret").find((s) => s.inputs.metadata.name === "pvc-ceph-client-key")!;
         assert.equal(secret.inputs.stringData.key, FAKE_ADMIN_KEY, "the bare client.admin key, trimmed");
         assert.equal(secret.inputs.type, "kubernetes.io/rbd");
-        assert.ok(secret.secretPaths.includes("stringData.key") || secret.secretPaths.includes("stringData"), "the key is sent as a secret");
+        assert.ok(
+            secret.secretPaths.includes("stringData.key") || secret.secretPaths.includes("stringData"),
+            "the key is sent as a secret",
+        );
     });
 
     it("puts no key or credential in any ConfigMap", () => {
         const credentials = new Set(
-            byType(run, RELEASE).flatMap((r) => stringLeaves(r.inputs.values).filter(([p]) => /password|secret|cookie/.test(p)).map(([, v]) => v)),
+            byType(run, RELEASE).flatMap((r) =>
+                stringLeaves(r.inputs.values)
+                    .filter(([p]) => /password|secret|cookie/.test(p))
+                    .map(([, v]) => v),
+            ),
         );
         for (const cm of byType(run, "kubernetes:core/v1:ConfigMap")) {
             for (const [, v] of stringLeaves(cm.inputs.data ?? {})) {
@@ -239,7 +278,10 @@ describe("storage layer", () => {
         assert.equal(sc.inputs.metadata.namespace, undefined, "cluster-scoped");
         assert.equal(sc.inputs.provisioner, "rook-ceph.rbd.csi.ceph.com");
         assert.deepEqual(sc.inputs.parameters, {
-            clusterID: "rook-ceph", pool: "replicapool", imageFormat: "2", imageFeatures: "layering",
+            clusterID: "rook-ceph",
+            pool: "replicapool",
+            imageFormat: "2",
+            imageFeatures: "layering",
             "csi.storage.k8s.io/provisioner-secret-name": "rook-csi-rbd-provisioner",
             "csi.storage.k8s.io/provisioner-secret-namespace": "rook-ceph",
             "csi.storage.k8s.io/controller-expand-secret-name": "rook-csi-rbd-provisioner",
@@ -261,8 +303,10 @@ describe("storage layer", () => {
     });
 
     it("writes ceph-etc from the live cluster's fsid and monitors", () => {
-        assert.equal(cmByName("ceph-etc").inputs.data["ceph.conf"],
-            `[global]\nfsid = ${FAKE_FSID}\nmon_host = 10.96.10.1:6789,10.96.10.2:6789,10.96.10.3:6789\n`);
+        assert.equal(
+            cmByName("ceph-etc").inputs.data["ceph.conf"],
+            `[global]\nfsid = ${FAKE_FSID}\nmon_host = 10.96.10.1:6789,10.96.10.2:6789,10.96.10.3:6789\n`,
+        );
         assert.equal(run.outputs.cephFsid, FAKE_FSID);
     });
 
@@ -285,11 +329,14 @@ describe("storage layer", () => {
             { apiGroups: [""], resources: ["configmaps"], resourceNames: ["rook-ceph-mon-endpoints"], verbs: ["get"] },
         ]);
         const patch = roles.find((r) => r.inputs.metadata.namespace === "openstack")!;
-        assert.deepEqual(patch.inputs.rules, [{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["ceph-etc"], verbs: ["get", "patch"] }]);
+        assert.deepEqual(patch.inputs.rules, [
+            { apiGroups: [""], resources: ["configmaps"], resourceNames: ["ceph-etc"], verbs: ["get", "patch"] },
+        ]);
         assert.equal(roles.length, 2);
         const bindings = byType(run, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
         assert.equal(bindings.length, 2);
-        for (const b of bindings) assert.deepEqual(b.inputs.subjects, [{ kind: "ServiceAccount", name: "ceph-config-refresher", namespace: "openstack" }]);
+        for (const b of bindings)
+            assert.deepEqual(b.inputs.subjects, [{ kind: "ServiceAccount", name: "ceph-config-refresher", namespace: "openstack" }]);
     });
 
     it("creates the namespace but keeps it (and its volumes) on destroy unless purging", () => {
@@ -304,7 +351,11 @@ describe("DNS RBAC layer", () => {
         const role = named(run, "dns-rbac-coredns");
         assert.equal(role.inputs.metadata.name, "coredns");
         assert.deepEqual(role.inputs.rules[0].resources, ["endpoints", "services", "pods", "namespaces"]);
-        assert.deepEqual(role.inputs.rules[1], { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] });
+        assert.deepEqual(role.inputs.rules[1], {
+            apiGroups: ["discovery.k8s.io"],
+            resources: ["endpointslices"],
+            verbs: ["list", "watch"],
+        });
         const binding = byType(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")[0];
         assert.deepEqual(binding.inputs.subjects, [{ kind: "ServiceAccount", name: "coredns", namespace: "kube-system" }]);
         const restart = named(run, "dns-rbac-coredns-restart");
@@ -316,7 +367,10 @@ describe("DNS RBAC layer", () => {
 
 describe("node labels", () => {
     const labelled = (key: string) =>
-        byType(run, "kubernetes:core/v1:NodePatch").filter((n) => n.inputs.metadata.labels[key] === "enabled").map((n) => n.inputs.metadata.name).sort();
+        byType(run, "kubernetes:core/v1:NodePatch")
+            .filter((n) => n.inputs.metadata.labels[key] === "enabled")
+            .map((n) => n.inputs.metadata.name)
+            .sort();
     it("labels control, compute and openvswitch nodes as the charts select them", () => {
         assert.deepEqual(labelled("openstack-control-plane"), ["k1", "k2", "k3"]);
         assert.deepEqual(labelled("openstack-compute-node"), ["k2", "k3", "k4"]);
@@ -349,7 +403,11 @@ describe("chart values", () => {
         assert.equal(ing.inputs.metadata.name, "keystone-ingress");
         assert.equal(ing.inputs.spec.ingressClassName, "nginx");
         assert.equal(rule.host, "keystone.citec.com");
-        assert.deepEqual(rule.http.paths[0], { path: "/", pathType: "Prefix", backend: { service: { name: "keystone-api", port: { number: 5000 } } } });
+        assert.deepEqual(rule.http.paths[0], {
+            path: "/",
+            pathType: "Prefix",
+            backend: { service: { name: "keystone-api", port: { number: 5000 } } },
+        });
         assert.equal(get(release(run, "keystone").inputs.values, "endpoints.identity.host_fqdn_override.public.host"), rule.host);
     });
 
@@ -361,11 +419,17 @@ describe("chart values", () => {
         const pool = named(run, "image-pool-glance-images");
         assert.match(pool.inputs.create, /tb ceph osd pool set 'glance.images' size 1 --yes-i-really-mean-it/);
         const user = named(run, "image-ceph-user-glance");
-        assert.match(user.inputs.create, /'client\.glance' mon 'allow r' osd 'allow class-read object_prefix rbd_children, allow rwx pool=glance\.images'/);
+        assert.match(
+            user.inputs.create,
+            /'client\.glance' mon 'allow r' osd 'allow class-read object_prefix rbd_children, allow rwx pool=glance\.images'/,
+        );
         assert.match(user.inputs.create, /then tb ceph auth caps 'client\.glance'.* else tb ceph auth get-or-create 'client\.glance'/);
         assert.match(user.inputs.delete, /tb ceph auth del 'client\.glance'/);
-        assert.equal(byType(run, "kubernetes:core/v1:Secret").filter((s) => s.inputs.metadata.name === "images-rbd-keyring").length, 0,
-            "the chart's storage-init writes images-rbd-keyring");
+        assert.equal(
+            byType(run, "kubernetes:core/v1:Secret").filter((s) => s.inputs.metadata.name === "images-rbd-keyring").length,
+            0,
+            "the chart's storage-init writes images-rbd-keyring",
+        );
     });
 
     it("gives libvirt and nova one Ceph user and one libvirt secret UUID", () => {

@@ -36,10 +36,13 @@ function readiness(polls: string[][], timeoutSeconds: number) {
 
 describe("readiness: one check of the whole namespace", () => {
     it("waits until every Deployment, StatefulSet and DaemonSet is ready", () => {
-        const r = readiness([
-            ["Deployment/keystone-api 1 ", "StatefulSet/mariadb-server 1 1", "DaemonSet/libvirt-libvirt-default 3 1"],
-            ["Deployment/keystone-api 1 1", "StatefulSet/mariadb-server 1 1", "DaemonSet/libvirt-libvirt-default 3 3"],
-        ], 60);
+        const r = readiness(
+            [
+                ["Deployment/keystone-api 1 ", "StatefulSet/mariadb-server 1 1", "DaemonSet/libvirt-libvirt-default 3 1"],
+                ["Deployment/keystone-api 1 1", "StatefulSet/mariadb-server 1 1", "DaemonSet/libvirt-libvirt-default 3 3"],
+            ],
+            60,
+        );
         assert.equal(r.code, 0, r.err);
         assert.equal(r.out.trim(), "all 3 workloads in openstack are ready");
         assert.equal(r.polls, 2);
@@ -51,7 +54,10 @@ describe("readiness: one check of the whole namespace", () => {
     });
 
     it("fails after the timeout naming each workload still short, with its ready/wanted count", () => {
-        const r = readiness([["Deployment/nova-api-osapi 2 1", "DaemonSet/nova-compute-default 3 ", "StatefulSet/rabbitmq-rabbitmq 1 1"]], 0);
+        const r = readiness(
+            [["Deployment/nova-api-osapi 2 1", "DaemonSet/nova-compute-default 3 ", "StatefulSet/rabbitmq-rabbitmq 1 1"]],
+            0,
+        );
         assert.equal(r.code, 1);
         assert.match(r.err, /not ready after 0s:/);
         assert.match(r.err, /Deployment\/nova-api-osapi 1\/2/);

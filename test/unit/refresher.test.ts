@@ -55,7 +55,12 @@ function refresh() {
         env: kubectl.env(state),
         encoding: "utf8",
     });
-    return { code: r.status, stderr: r.stderr, conf: fs.readFileSync(path.join(state, "ceph.conf"), "utf8"), patches: readOr(path.join(state, "patches")) };
+    return {
+        code: r.status,
+        stderr: r.stderr,
+        conf: fs.readFileSync(path.join(state, "ceph.conf"), "utf8"),
+        patches: readOr(path.join(state, "patches")),
+    };
 }
 const readOr = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n") : []);
 
@@ -68,7 +73,11 @@ describe("update-ceph-config.sh", () => {
         // Rook replaced mon-c by mon-d at a new address.
         cluster({
             endpoints: "a=10.96.10.1:6789,b=10.96.10.2:6789,d=10.96.10.4:6789",
-            services: [["rook-ceph-mon-a", "10.96.10.1"], ["rook-ceph-mon-b", "10.96.10.2"], ["rook-ceph-mon-d", "10.96.10.4"]],
+            services: [
+                ["rook-ceph-mon-a", "10.96.10.1"],
+                ["rook-ceph-mon-b", "10.96.10.2"],
+                ["rook-ceph-mon-d", "10.96.10.4"],
+            ],
             conf: ORIGINAL_CONF,
         });
         const r = refresh();
@@ -88,7 +97,10 @@ describe("update-ceph-config.sh", () => {
     it("refuses a short monitor list (one mon Service missing) and changes nothing", () => {
         cluster({
             endpoints: "a=10.96.10.1:6789,b=10.96.10.2:6789,d=10.96.10.4:6789",
-            services: [["rook-ceph-mon-a", "10.96.10.1"], ["rook-ceph-mon-d", "10.96.10.4"]],
+            services: [
+                ["rook-ceph-mon-a", "10.96.10.1"],
+                ["rook-ceph-mon-d", "10.96.10.4"],
+            ],
             conf: ORIGINAL_CONF,
         });
         const r = refresh();
@@ -101,7 +113,10 @@ describe("update-ceph-config.sh", () => {
     it("does not count a Service without a cluster IP", () => {
         cluster({
             endpoints: "a=10.96.10.1:6789,b=10.96.10.2:6789",
-            services: [["rook-ceph-mon-a", "10.96.10.1"], ["rook-ceph-mon-b", "None"]],
+            services: [
+                ["rook-ceph-mon-a", "10.96.10.1"],
+                ["rook-ceph-mon-b", "None"],
+            ],
             conf: ORIGINAL_CONF,
         });
         const r = refresh();
@@ -131,7 +146,10 @@ describe("update-ceph-config.sh", () => {
     it("shrinks mon_host only when Rook itself dropped a monitor", () => {
         cluster({
             endpoints: "a=10.96.10.1:6789,b=10.96.10.2:6789",
-            services: [["rook-ceph-mon-a", "10.96.10.1"], ["rook-ceph-mon-b", "10.96.10.2"]],
+            services: [
+                ["rook-ceph-mon-a", "10.96.10.1"],
+                ["rook-ceph-mon-b", "10.96.10.2"],
+            ],
             conf: ORIGINAL_CONF,
         });
         const r = refresh();
@@ -147,7 +165,11 @@ describe("update-ceph-config.sh", () => {
         });
         const r = refresh();
         assert.equal(r.code, 0, r.stderr);
-        const calls = fs.readFileSync(path.join(state, "calls"), "utf8").trim().split("\n").map((c) => c.split(" ").slice(0, 5).join(" "));
+        const calls = fs
+            .readFileSync(path.join(state, "calls"), "utf8")
+            .trim()
+            .split("\n")
+            .map((c) => c.split(" ").slice(0, 5).join(" "));
         assert.deepEqual(calls, [
             "-n rook-ceph get configmap rook-ceph-mon-endpoints",
             "-n rook-ceph get services -l",
