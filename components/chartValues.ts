@@ -205,9 +205,12 @@ export function nearestKey(inv: ChartInventory, wrong: string): string | undefin
     return rank(Object.keys(inv.paths)).filter((x) => x.words > 0)[0]?.c;
 }
 
-/** Every leaf of an override tree with its value (lists are leaves: they replace the default). */
+/**
+ * Every leaf of an override tree with its value (lists are leaves: they replace the default; an
+ * empty map below the top is a leaf too, one at the top is no override at all).
+ */
 function leaves(v: unknown, prefix: string): [string, unknown][] {
-    if (kindOf(v) === "map" && Object.keys(v as object).length > 0) {
+    if (kindOf(v) === "map" && (Object.keys(v as object).length > 0 || prefix === "")) {
         return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => leaves(x, prefix ? `${prefix}.${k}` : k));
     }
     return [[prefix, v]];

@@ -10,17 +10,31 @@ LOGS="$SIM/logs"     # one log per daemon
 PKI="$SIM/pki"
 CEPH_DIR="$SIM/ceph"
 
-# Every server listens on 127.0.0.1 only, on ports away from each component's default.
-ETCD_PORT=12379
-ETCD_PEER_PORT=12380
-APISERVER_PORT=16443
-KCM_PORT=20257
-SCHEDULER_PORT=20259
-KWOK_PORT=20247
-MON_V1_PORT=16789
-MON_V2_PORT=13300
-OSD_PORT_MIN=16800   # the OSD binds its messenger ports in this range
-OSD_PORT_MAX=16899
+# Every server listens on 127.0.0.1 only, on ports away from each component's default. Several
+# simulators run side by side: each sim directory has its own block of ports, the default one
+# (offset 0) and any other at 1000 x (1..9) chosen from a hash of its path, or OSH_SIM_PORT_OFFSET
+# (0-9). The bases differ by no multiple of 1000, so no two blocks share a port.
+sim_port_offset() {
+  if [ -n "${OSH_SIM_PORT_OFFSET:-}" ]; then
+    [[ "$OSH_SIM_PORT_OFFSET" =~ ^[0-9]$ ]] || { echo "OSH_SIM_PORT_OFFSET must be 0-9" >&2; return 1; }
+    echo "$OSH_SIM_PORT_OFFSET"
+  elif [ "$SIM" = "$OSH_CACHE/sim" ]; then
+    echo 0
+  else
+    echo $(( $(printf '%s' "$SIM" | cksum | cut -d' ' -f1) % 9 + 1 ))
+  fi
+}
+PORT_BLOCK=$(( $(sim_port_offset) * 1000 ))
+ETCD_PORT=$((12379 + PORT_BLOCK))
+ETCD_PEER_PORT=$((12380 + PORT_BLOCK))
+APISERVER_PORT=$((16443 + PORT_BLOCK))
+KCM_PORT=$((20257 + PORT_BLOCK))
+SCHEDULER_PORT=$((20259 + PORT_BLOCK))
+KWOK_PORT=$((20247 + PORT_BLOCK))
+MON_V1_PORT=$((16789 + PORT_BLOCK))
+MON_V2_PORT=$((13300 + PORT_BLOCK))
+OSD_PORT_MIN=$((16800 + PORT_BLOCK))   # the OSD binds its messenger ports in this range
+OSD_PORT_MAX=$((16899 + PORT_BLOCK))
 
 # Fake addresses, written into object status and never contacted: node InternalIPs and pod IPs
 # from the TEST-NETs, ClusterIPs from a Service range nothing routes to (there is no kube-proxy).

@@ -332,6 +332,11 @@ describe("chartValues are checked against the chart at the version being install
         assert.deepEqual(cfg.warnings, []);
     });
 
+    it("takes an emptied chart's values (what config rm of its last key leaves) as no override", () => {
+        const cfg = load(v({ neutron: {}, mariadb: { volume: {} } }));
+        assert.deepEqual(cfg.charts.values.neutron, {});
+    });
+
     it("lets a path marked unchecked through", () => {
         const cfg = load(v({ nova: { not_in_chart: 1 } }, { chartValuesUnchecked: ["nova.not_in_chart"] }));
         assert.deepEqual(cfg.charts.values.nova, { not_in_chart: 1 });
