@@ -23,6 +23,11 @@ export default tseslint.config(
         rules: { "max-lines-per-function": ["error", { max: 80, skipBlankLines: true, skipComments: true }] },
     },
     {
+        // The harness's plain Node scripts (and this file).
+        files: ["**/*.mjs"],
+        languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    },
+    {
         // Mocks and fixtures handle the SDK's untyped wire formats.
         files: ["test/**/*.ts"],
         rules: { "@typescript-eslint/no-explicit-any": "off" },

@@ -296,7 +296,9 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
         // the preview of what it changes, then the up that hands it to the chart.
         const resources = JSON.parse(ok(["pulumi", "stack", "export"])).deployment.resources as { urn: string }[];
         const urn = resources.find((r) => r.urn.endsWith("::compute-placement-keystone-password"))!.urn;
-        timed("rotate password", () => ok(["pulumi", "up", "--yes", "--skip-preview", "--target", urn, "--replace", urn], { timeoutMs: 10 * MINUTE }));
+        timed("rotate password", () =>
+            ok(["pulumi", "up", "--yes", "--skip-preview", "--target", urn, "--replace", urn], { timeoutMs: 10 * MINUTE }),
+        );
         const out = timed("preview rotation", () => ok(["pulumi", "preview", "--diff"], { timeoutMs: 10 * MINUTE }));
         console.log(`e2e: rotation preview:\n${previewExcerpt(out, /password/)}`);
         assert.match(out, /password\s*:\s*\[secret\] => \[secret\]/);
