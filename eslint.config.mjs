@@ -23,9 +23,9 @@ export default tseslint.config(
         rules: { "max-lines-per-function": ["error", { max: 80, skipBlankLines: true, skipComments: true }] },
     },
     {
-        // The harness's plain Node scripts (and this file).
-        files: ["**/*.mjs"],
-        languageOptions: { globals: { process: "readonly", console: "readonly" } },
+        // Plain Node scripts: the harness's, this file, and the doctor the readiness check runs.
+        files: ["**/*.mjs", "**/*.cjs"],
+        languageOptions: { globals: { process: "readonly", console: "readonly", require: "readonly", module: "writable" } },
     },
     {
         // Mocks and fixtures handle the SDK's untyped wire formats.

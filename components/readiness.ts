@@ -16,6 +16,8 @@ export interface ReadinessArgs {
 }
 
 export const READINESS_SCRIPT = "readiness.sh";
+/** The stuck-install doctor the check runs on a timeout. */
+export const STUCK_PODS_SCRIPT = "stuck-pods.cjs";
 
 /**
  * The install's last step: one readiness check of every Deployment, StatefulSet and DaemonSet
@@ -31,7 +33,12 @@ export class Readiness extends Layer {
             `${name}-namespace-ready`,
             {
                 create: script(READINESS_SCRIPT),
-                environment: { ...args.environment, NAMESPACE: args.namespace, TIMEOUT_SECONDS: String(args.timeoutSeconds) },
+                environment: {
+                    ...args.environment,
+                    NAMESPACE: args.namespace,
+                    TIMEOUT_SECONDS: String(args.timeoutSeconds),
+                    STUCK_PODS_JS: script(STUCK_PODS_SCRIPT),
+                },
                 interpreter: ["/bin/bash", "-c"],
                 // Check again whenever any release changes.
                 triggers: args.releases.map((r) => r.status.revision),

@@ -5,6 +5,8 @@
 #   NAMESPACE          the OpenStack namespace
 #   TIMEOUT_SECONDS    how long to wait
 #   KUBE_CONTEXT       kubeconfig context (optional; KUBECONFIG as usual)
+#   STUCK_PODS_JS      the stuck-install doctor (components/scripts/stuck-pods.cjs), run with node on
+#                      a timeout to name every pod still waiting and what it waits for
 set -euo pipefail
 k() { kubectl ${KUBE_CONTEXT:+--context "$KUBE_CONTEXT"} "$@"; }
 ns="$NAMESPACE"
@@ -21,6 +23,11 @@ while :; do
   if [ "$(date +%s)" -ge "$deadline" ]; then
     echo "not ready after ${TIMEOUT_SECONDS}s:" >&2
     echo "$pending" >&2
+    if [ -n "${STUCK_PODS_JS:-}" ] && command -v node >/dev/null 2>&1; then
+      echo "pods still waiting for their dependencies:" >&2
+      k -n "$ns" get pods,jobs,endpointslices.discovery.k8s.io,endpoints,daemonsets -o json |
+        STUCK_PODS_MAIN=1 node -e "$STUCK_PODS_JS" | sed 's/^/  /' >&2 || true
+    fi
     exit 1
   fi
   sleep 5

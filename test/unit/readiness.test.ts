@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { READINESS_SCRIPT } from "../../components/readiness";
+import { READINESS_SCRIPT, STUCK_PODS_SCRIPT } from "../../components/readiness";
 import { scriptPath } from "../../components/shell";
 import { standinKubectl } from "./standin";
 
@@ -19,17 +19,22 @@ case "$*" in
     n=$(cat "$S/polls" 2>/dev/null || echo 0); echo $((n + 1)) > "$S/polls"
     f="$S/workloads-$n"; [ -e "$f" ] || f=$(ls "$S"/workloads-* | sort -V | tail -1); cat "$f" ;;
   "-n openstack get deployments,statefulsets,daemonsets -o name") cut -d' ' -f1 "$(ls "$S"/workloads-* | sort -V | tail -1)" ;;
+  "-n openstack get pods,jobs,endpointslices.discovery.k8s.io,endpoints,daemonsets -o json") cat "$S/objects.json" ;;
   *) echo "stand-in kubectl: unexpected call: $*" >&2; exit 99 ;;
 esac
 `;
 const kubectl = standinKubectl(STANDIN);
 
-function readiness(polls: string[][], timeoutSeconds: number) {
+function readiness(polls: string[][], timeoutSeconds: number, objects?: unknown) {
     const state = kubectl.newState();
     polls.forEach((lines, i) => fs.writeFileSync(path.join(state, `workloads-${i}`), lines.map((l) => `${l}\n`).join("")));
     fs.writeFileSync(path.join(state, "sleep"), "#!/bin/sh\n", { mode: 0o755 });
     const env: NodeJS.ProcessEnv = { ...kubectl.env(state), NAMESPACE: "openstack", TIMEOUT_SECONDS: String(timeoutSeconds) };
     env.PATH = `${state}:${env.PATH}`;
+    if (objects) {
+        fs.writeFileSync(path.join(state, "objects.json"), JSON.stringify(objects));
+        env.STUCK_PODS_JS = fs.readFileSync(scriptPath(STUCK_PODS_SCRIPT), "utf8");
+    }
     const r = spawnSync("bash", [scriptPath(READINESS_SCRIPT)], { encoding: "utf8", env, timeout: 30_000 });
     return { code: r.status, out: r.stdout, err: r.stderr, polls: Number(fs.readFileSync(path.join(state, "polls"), "utf8")) };
 }
@@ -63,5 +68,22 @@ describe("readiness: one check of the whole namespace", () => {
         assert.match(r.err, /Deployment\/nova-api-osapi 1\/2/);
         assert.match(r.err, /DaemonSet\/nova-compute-default 0\/3/);
         assert.doesNotMatch(r.err, /rabbitmq/);
+    });
+
+    it("on a timeout, names every pod still waiting in its entrypoint and what it waits for", () => {
+        const cases = JSON.parse(fs.readFileSync(path.join(__dirname, "../fixtures/entrypoint-cases.json"), "utf8")).cases as {
+            name: string;
+            pod: any;
+            objects: any[];
+        }[];
+        const c = cases.find((x) => x.name === "a running Job is not")!;
+        const pod = { ...c.pod, metadata: { ...c.pod.metadata, name: "keystone-api-5d8f7-abcde" } };
+        const r = readiness([["Deployment/keystone-api 1 "]], 0, { kind: "List", items: [pod, ...c.objects] });
+        assert.equal(r.code, 1);
+        assert.match(r.err, /Deployment\/keystone-api 0\/1/);
+        assert.match(
+            r.err,
+            /pods still waiting for their dependencies:\n {2}keystone-api-5d8f7-abcde \(k2\) waits for Job openstack\/keystone-db-sync: not succeeded/,
+        );
     });
 });

@@ -1,0 +1,173 @@
+// The stuck-install doctor: which pods still wait in their kubernetes-entrypoint init container,
+// and for what. Reads a kubectl List on stdin (`kubectl -n <ns> get pods,jobs,endpointslices,
+// endpoints,daemonsets -o json`) and prints one line per pod:
+//   nova-compute-default-x7k2p (k2) waits for Service openstack/neutron-server: no ready endpoint
+//
+// The rules are kubernetes-entrypoint's (the same the simulator's controller applies,
+// test/harness/simulator; test/fixtures/entrypoint-cases.json holds the cases both are tested on):
+// a Service needs an EndpointSlice (else Endpoints) address that is ready; a Job needs
+// status.succeeded > 0 (by labels: every match); a pod dependency needs a Ready matching pod (on
+// my node with requireSameNode); a DaemonSet needs its pod on my node Ready, and none there counts
+// as met. Plain CommonJS, no dependencies: the Readiness check runs it with the operator's Node.
+"use strict";
+
+const ENTRYPOINT = "kubernetes-entrypoint";
+
+/** The pod's entrypoint init container, or undefined. */
+function entrypointContainer(pod) {
+    return (pod.spec?.initContainers ?? []).find((c) => (c.command ?? [])[0] === ENTRYPOINT);
+}
+
+/** The value of an env var of the container, with the pod's own name and namespace resolved. */
+function envOf(pod, container, name) {
+    const e = (container.env ?? []).find((x) => x.name === name);
+    if (!e) return undefined;
+    if (e.value !== undefined) return e.value;
+    const field = e.valueFrom?.fieldRef?.fieldPath;
+    if (field === "metadata.name") return pod.metadata?.name;
+    if (field === "metadata.namespace") return pod.metadata?.namespace;
+    return undefined;
+}
+
+/** `a,ns:b` → [{namespace, name}]; `a:b:c` and an empty namespace are dropped, as the entrypoint does. */
+function splitNames(raw, defaultNs) {
+    return (raw ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => s.split(":"))
+        .filter((p) => p.length === 1 || (p.length === 2 && p[0] !== ""))
+        .map((p) => (p.length === 1 ? { namespace: defaultNs, name: p[0] } : { namespace: p[0], name: p[1] }));
+}
+
+function parseJson(raw) {
+    if (!raw) return [];
+    try {
+        const v = JSON.parse(raw);
+        return Array.isArray(v) ? v : [];
+    } catch {
+        return [];
+    }
+}
+
+/** Every dependency the pod's entrypoint waits for. */
+function dependencies(pod) {
+    const c = entrypointContainer(pod);
+    if (!c) return [];
+    const ns = envOf(pod, c, "NAMESPACE") || "default";
+    const deps = [];
+    for (const s of splitNames(envOf(pod, c, "DEPENDENCY_SERVICE"), ns)) deps.push({ kind: "service", ...s });
+    const jobsJson = envOf(pod, c, "DEPENDENCY_JOBS_JSON");
+    if (jobsJson) {
+        for (const j of parseJson(jobsJson)) {
+            if (j.name && j.labels) continue; // name and labels together: the entrypoint drops it
+            if (j.name) deps.push({ kind: "job", namespace: j.namespace || ns, name: j.name });
+            else if (j.labels) deps.push({ kind: "job", namespace: j.namespace || ns, labels: j.labels });
+        }
+    } else {
+        for (const j of splitNames(envOf(pod, c, "DEPENDENCY_JOBS"), ns)) deps.push({ kind: "job", ...j });
+    }
+    // Pod and DaemonSet dependencies need the pod's own name (the entrypoint skips them without it).
+    if (envOf(pod, c, "POD_NAME")) {
+        for (const p of parseJson(envOf(pod, c, "DEPENDENCY_POD_JSON"))) {
+            deps.push({ kind: "pod", namespace: p.namespace || ns, labels: p.labels ?? {}, requireSameNode: !!p.requireSameNode });
+        }
+        for (const d of splitNames(envOf(pod, c, "DEPENDENCY_DAEMONSET"), ns)) deps.push({ kind: "daemonset", ...d });
+    }
+    for (const r of parseJson(envOf(pod, c, "DEPENDENCY_CUSTOM_RESOURCE"))) {
+        deps.push({ kind: "customresource", namespace: r.namespace || ns, name: r.name, apiVersion: r.apiVersion, resource: r.kind });
+    }
+    return deps;
+}
+
+const isReady = (pod) => (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+const matches = (labels, want) => Object.entries(want ?? {}).every(([k, v]) => labels?.[k] === v);
+
+/** Why the dependency is not met in the snapshot, or null when it is. */
+function unmetReason(dep, view, pod) {
+    const inNs = (items) => items.filter((o) => o.metadata?.namespace === dep.namespace);
+    switch (dep.kind) {
+        case "service": {
+            const slices = inNs(view.endpointslices).filter((s) => s.metadata?.labels?.["kubernetes.io/service-name"] === dep.name);
+            const sliceReady = slices.some((s) => (s.endpoints ?? []).some((e) => (e.addresses ?? []).length > 0 && e.conditions?.ready !== false));
+            if (sliceReady) return null;
+            const ep = inNs(view.endpoints).find((e) => e.metadata?.name === dep.name);
+            if ((ep?.subsets ?? []).some((s) => (s.addresses ?? []).length > 0)) return null;
+            return "no ready endpoint";
+        }
+        case "job": {
+            const jobs = inNs(view.jobs).filter((j) => (dep.labels ? matches(j.metadata?.labels, dep.labels) : j.metadata?.name === dep.name));
+            if (jobs.length === 0) return "does not exist";
+            const pending = jobs.filter((j) => !((j.status?.succeeded ?? 0) > 0));
+            return pending.length === 0 ? null : dep.labels ? `${pending.map((j) => j.metadata.name).join(", ")} not succeeded` : "not succeeded";
+        }
+        case "pod": {
+            const candidates = inNs(view.pods).filter((p) => matches(p.metadata?.labels, dep.labels));
+            const here = dep.requireSameNode ? candidates.filter((p) => p.status?.hostIP && p.status.hostIP === pod.status?.hostIP) : candidates;
+            if (here.some(isReady)) return null;
+            const where = dep.requireSameNode ? ` on my node${pod.spec?.nodeName ? ` (${pod.spec.nodeName})` : ""}` : "";
+            return here.length === 0 ? `no such pod${where}` : `no Ready pod${where}`;
+        }
+        case "daemonset": {
+            const ds = inNs(view.daemonsets).find((d) => d.metadata?.name === dep.name);
+            if (!ds) return "does not exist";
+            const sel = ds.spec?.selector?.matchLabels ?? {};
+            const mine = inNs(view.pods).filter((p) => matches(p.metadata?.labels, sel) && p.status?.hostIP === pod.status?.hostIP);
+            if (mine.length === 0 || isReady(mine[0])) return null; // none on my node: met
+            return "its pod on my node is not Ready";
+        }
+        default:
+            return "not inspected (custom resource)";
+    }
+}
+
+/** Pods whose entrypoint init container has not finished, each with its unmet dependencies. */
+function stuckPods(list) {
+    const items = list.items ?? [];
+    const of = (kind) => items.filter((o) => o.kind === kind);
+    const view = { pods: of("Pod"), jobs: of("Job"), endpointslices: of("EndpointSlice"), endpoints: of("Endpoints"), daemonsets: of("DaemonSet") };
+    const stuck = [];
+    for (const pod of view.pods) {
+        const c = entrypointContainer(pod);
+        if (!c || pod.metadata?.deletionTimestamp) continue;
+        const status = (pod.status?.initContainerStatuses ?? []).find((s) => s.name === c.name);
+        if (status?.state?.terminated || pod.status?.phase === "Succeeded" || pod.status?.phase === "Running") continue;
+        const waitingFor = dependencies(pod)
+            .map((d) => ({ ...d, why: unmetReason(d, view, pod) }))
+            .filter((d) => d.why !== null);
+        stuck.push({ pod: pod.metadata.name, namespace: pod.metadata.namespace, node: pod.spec?.nodeName ?? "", waitingFor });
+    }
+    return stuck;
+}
+
+const KIND = { service: "Service", job: "Job", pod: "pod", daemonset: "DaemonSet", customresource: "custom resource" };
+
+function describe(d) {
+    const what = d.name ? `${d.namespace}/${d.name}` : `${d.namespace} ${Object.entries(d.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(",")}`;
+    return `${KIND[d.kind] ?? d.kind} ${what}: ${d.why}`;
+}
+
+/** The report, one line per waiting pod (and per dependency when it waits for several). */
+function report(stuck) {
+    if (stuck.length === 0) return "no pod waits in its kubernetes-entrypoint init container";
+    return stuck
+        .map((s) => {
+            const head = `${s.pod}${s.node ? ` (${s.node})` : ""}`;
+            if (s.waitingFor.length === 0) return `${head} waits in its init container with every dependency met (it should start in a few seconds)`;
+            return s.waitingFor.map((d) => `${head} waits for ${describe(d)}`).join("\n");
+        })
+        .join("\n");
+}
+
+function main() {
+    let input = "";
+    process.stdin.setEncoding("utf8");
+    process.stdin.on("data", (chunk) => (input += chunk));
+    process.stdin.on("end", () => {
+        const stuck = stuckPods(JSON.parse(input || "{}"));
+        process.stdout.write(`${report(stuck)}\n`);
+    });
+}
+
+module.exports = { dependencies, unmetReason, stuckPods, report };
+if (require.main === module || process.env.STUCK_PODS_MAIN === "1") main();
