@@ -342,19 +342,24 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
         const charts = ok(["pulumi", "config", "get", "chartLocalPath"]).trim();
         const template = path.join(charts, "glance/templates/service-api.yaml");
         const original = fs.readFileSync(template, "utf8");
-        fs.writeFileSync(template, original.replace(/"portName" "g-api"/, '"portName" "g-api" "annotations" (dict "e2e/edited" "yes")'));
+        // One more object in glance's templates: what an operator's local template fix looks like.
+        fs.writeFileSync(
+            template,
+            `${original}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: glance-e2e-edit\ndata:\n  edited: "yes"\n`,
+        );
         try {
             const out = timed("preview chart edit", () => ok(["pulumi", "preview", "--diff"], { timeoutMs: 10 * MINUTE }));
             console.log(`e2e: chart edit preview:\n${previewExcerpt(out, /description/)}`);
             assert.deepEqual(updatedReleases(out), ["glance"]);
             timed("up chart edit", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
-            assert.match(jsonpath("service", "glance-api", "{.metadata.annotations}"), /e2e\/edited/);
+            assert.equal(jsonpath("configmap", "glance-e2e-edit", "{.data.edited}"), "yes", "up deployed the edited chart");
             timed("preview after chart edit", () => ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE }));
         } finally {
             fs.writeFileSync(template, original);
         }
         // Back to the checkout as it was: one more update of glance, then a clean preview.
         ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE });
+        assert.ok(!exists("configmap", "glance-e2e-edit", NS), "the revert removed the object again");
         ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
     });
 
