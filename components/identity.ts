@@ -15,7 +15,7 @@ export interface IdentityArgs {
     readonly shared: Shared;
 }
 
-/** The Service keystone's chart creates for its API (contract §2.4). */
+/** The Service keystone's chart creates for its API (the chart has no `keystone` Service any more). */
 export const KEYSTONE_API_SERVICE = { name: "keystone-api", port: 5000 } as const;
 
 /**

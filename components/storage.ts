@@ -8,7 +8,7 @@ import { Layer } from "./layer";
 
 export const REFRESHER_SCRIPT_PATH = path.join(__dirname, "scripts", "update-ceph-config.sh");
 export const REFRESHER_SCRIPT_NAME = "update-ceph-config.sh";
-/** The two objects the charts read (contract §4.1). */
+/** The two objects the charts read: ceph.conf from ConfigMap ceph-etc, the admin key from Secret pvc-ceph-client-key (key `key`). */
 export const CEPH_ETC = "ceph-etc";
 export const CEPH_ADMIN_SECRET = "pvc-ceph-client-key";
 const REFRESHER_LABELS = { application: "ceph-config-refresher", "app.kubernetes.io/managed-by": "openstack-helm-pulumi" };

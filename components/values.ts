@@ -9,7 +9,7 @@ import { Values } from "./helm";
 /** A credential: always an Output (a secret), never a plain string that could leak. */
 type Secret = pulumi.Output<string>;
 
-/** Credentials shared by every chart that has the key (contract §3.1). */
+/** Credentials every chart that has the key must get the same (each chart carries its own copy of them). */
 export interface Shared {
     readonly dbRoot: Secret;
     readonly rabbitmqAdminUser: string;
