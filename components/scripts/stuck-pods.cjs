@@ -29,12 +29,14 @@ function envOf(pod, container, name) {
     return undefined;
 }
 
-/** `a,ns:b` → [{namespace, name}]; `a:b:c` and an empty namespace are dropped, as the entrypoint does. */
+/**
+ * `a,ns:b` → [{namespace, name}]; `a:b:c` and an empty namespace are dropped, as the entrypoint
+ * does. Entries are not trimmed, and an empty one (`a,,b`) stays: a wait that never resolves.
+ */
 function splitNames(raw, defaultNs) {
-    return (raw ?? "")
+    if (!raw) return [];
+    return raw
         .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean)
         .map((s) => s.split(":"))
         .filter((p) => p.length === 1 || (p.length === 2 && p[0] !== ""))
         .map((p) => (p.length === 1 ? { namespace: defaultNs, name: p[0] } : { namespace: p[0], name: p[1] }));
@@ -81,7 +83,8 @@ function dependencies(pod) {
 }
 
 const isReady = (pod) => (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
-const matches = (labels, want) => Object.entries(want ?? {}).every(([k, v]) => labels?.[k] === v);
+/** Label selection as the entrypoint does it: an empty label set selects nothing. */
+const matches = (labels, want) => Object.keys(want ?? {}).length > 0 && Object.entries(want).every(([k, v]) => labels?.[k] === v);
 
 /** Why the dependency is not met in the snapshot, or null when it is. */
 function unmetReason(dep, view, pod) {
