@@ -18,8 +18,10 @@ const NS = "openstack";
 /** The dev stack's charts: every chart of the catalog but the optional ones. */
 const CHARTS = installedCharts({ cinder: false, horizon: false, heat: false });
 const MINUTE = 60_000;
-const SIM_DIR =
-    process.env.OSH_SIM_DIR ?? path.join(process.env.OSH_PULUMI_CACHE ?? path.join(os.homedir(), ".cache/openstack-helm-pulumi"), "sim");
+const CACHE = process.env.OSH_PULUMI_CACHE ?? path.join(os.homedir(), ".cache/openstack-helm-pulumi");
+const SIM_DIR = process.env.OSH_SIM_DIR ?? path.join(CACHE, "sim");
+/** The fixture charts as the stack installs them (deploy.sh copies them there). */
+const CHARTS_DIR = path.join(process.env.OSH_WORK_DIR ?? path.join(CACHE, "work"), "charts");
 /** Whether this run started the simulator (then it stops it again; one already up stays up). */
 let startedSimulator = false;
 
@@ -64,6 +66,50 @@ function timed<T>(phase: string, f: () => T): T {
     }
 }
 
+interface TimelineEvent {
+    pod: string;
+    namespace: string;
+    owner: string;
+    event: "created" | "deps-met" | "ready" | "succeeded";
+    t: number;
+    lastDependency?: string;
+}
+/** The simulator's record of every gated pod's events. */
+function timeline(): TimelineEvent[] {
+    const f = path.join(SIM_DIR, "timeline.jsonl");
+    return fs.existsSync(f)
+        ? fs
+              .readFileSync(f, "utf8")
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as TimelineEvent)
+        : [];
+}
+interface Stall {
+    pod: string;
+    namespace: string;
+    waitingFor: { kind: string; name?: string; labels?: Record<string, string> }[];
+}
+/** The simulator's stall report: pods waiting longer than OSH_SIM_STALL_S, each with what it waits for. */
+function stalls(): Stall[] {
+    const f = path.join(SIM_DIR, "stalls.json");
+    return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, "utf8")) as Stall[]) : [];
+}
+/** Polls the stall report until a stalled pod matches `pod` (or fails after `seconds`). */
+function awaitStall(ns: string, pod: RegExp, seconds = 120): Stall {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+        const found = stalls().find((s) => s.namespace === ns && pod.test(s.pod));
+        if (found) return found;
+        assert.ok(
+            Date.now() < deadline,
+            `no stall of ${pod} in ${ns} reported within ${seconds}s: ${JSON.stringify(stalls()).slice(0, 2000)}`,
+        );
+        spawnSync("sleep", ["2"]);
+    }
+}
+const VALUES_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "osh-e2e-values-"));
+
 /** The charts whose Release a preview would update (`~ kubernetes:helm.sh/v3:Release: (update)` + name). */
 function updatedReleases(preview: string): string[] {
     const names = [
@@ -104,6 +150,8 @@ before(() => {
     // The cycle deletes the namespace at the end (the operator's cleanup): never on a real cluster.
     assert.ok(!process.env.OSH_KUBECONFIG, "the e2e test runs against the simulator only: unset OSH_KUBECONFIG");
     startedSimulator = !fs.existsSync(path.join(SIM_DIR, "run", "ready"));
+    // A simulator started here reports a pod as stalled after 20 s (the teeth tests wait for that).
+    process.env.OSH_SIM_STALL_S ??= "20";
     const r = timed("prepare (toolchain, cluster, stack)", () =>
         spawnSync("bash", [DEPLOY, "prepare"], { encoding: "utf8", timeout: 80 * MINUTE, stdio: ["ignore", "inherit", "inherit"] }),
     );
@@ -125,6 +173,40 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
         timed("up", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 40 * MINUTE }));
         const count = JSON.parse(ok(["pulumi", "stack", "export"])).deployment.resources.length;
         console.log(`e2e: stack resources ${count}`);
+    });
+
+    it("installs under the charts' waits: every entrypoint wait was met in order, and nothing is stalled", () => {
+        const events = timeline().filter((e) => e.namespace === NS);
+        const at = (pod: RegExp, event: string) => events.find((e) => pod.test(e.pod) && e.event === event)?.t;
+        // keystone-api starts only once its Jobs are done and its Services have ready endpoints.
+        const apiReady = at(/^keystone-api-/, "deps-met");
+        for (const job of [/^keystone-db-sync-/, /^keystone-fernet-setup-/, /^keystone-credential-setup-/]) {
+            const done = at(job, "succeeded");
+            assert.ok(
+                apiReady !== undefined && done !== undefined && done <= apiReady,
+                `keystone-api waited for ${job} (${done} <= ${apiReady})`,
+            );
+        }
+        assert.ok(
+            (at(/^mariadb-server-/, "ready") ?? Infinity) <= (at(/^keystone-db-init-/, "deps-met") ?? -1),
+            "db-init waited for mariadb",
+        );
+        // nova-compute waits for neutron-server and for libvirt and the OVS agent on its node.
+        assert.ok(
+            (at(/^neutron-server-/, "ready") ?? Infinity) <= (at(/^nova-compute-default-/, "deps-met") ?? -1),
+            "nova-compute waited for neutron-server",
+        );
+        const gated = new Set(events.filter((e) => e.event === "created").map((e) => e.pod));
+        const met = new Set(events.filter((e) => e.event === "deps-met").map((e) => e.pod));
+        console.log(`e2e: ${gated.size} pods started behind kubernetes-entrypoint, ${met.size} had their waits met`);
+        assert.ok(gated.size >= 40, "the fixture charts' pods wait like the real ones");
+        assert.deepEqual(stalls(), [], "no pod is still waiting");
+    });
+
+    it("records each release's chart values for the teeth tests below", () => {
+        fs.mkdirSync(VALUES_DIR, { recursive: true });
+        for (const chart of CHARTS)
+            fs.writeFileSync(path.join(VALUES_DIR, `${chart}.yaml`), ok(["helm", "-n", NS, "get", "values", chart, "-o", "yaml"]));
     });
 
     it("the engine names every resource as the unit tests' URN snapshot pins it", () => {
@@ -520,5 +602,76 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
     it("stack rm, and the operator's cleanup: delete the namespace", () => {
         timed("stack rm", () => ok(["pulumi", "stack", "rm", "--yes"]));
         timed("namespace delete", () => kubectl("delete", "namespace", NS, "--wait=true", "--timeout=300s"));
+    });
+});
+
+// The simulator holds pods as the charts' own entrypoints do, so installs the charts cannot take
+// fail here as they do on a real cluster: in a namespace of their own, with Helm directly and the
+// values the program gave each chart above.
+describe("the simulator has teeth", { concurrency: false }, () => {
+    const TEETH = "teeth";
+    const helmInstall = (chart: string, waitSeconds: number) =>
+        run(
+            [
+                "helm",
+                "install",
+                chart,
+                path.join(CHARTS_DIR, chart),
+                "-n",
+                TEETH,
+                "-f",
+                path.join(VALUES_DIR, `${chart}.yaml`),
+                "--wait",
+                "--wait-for-jobs",
+                "--timeout",
+                `${waitSeconds}s`,
+            ],
+            { timeoutMs: (waitSeconds + 120) * 1000 },
+        );
+
+    // The dev stack's node labels, which its destroy removed.
+    const LABELS: [string, string[]][] = [
+        ["openstack-control-plane", ["k1", "k2", "k3"]],
+        ["openstack-compute-node", ["k2", "k3", "k4"]],
+        ["openvswitch", ["k1", "k2", "k3", "k4"]],
+    ];
+    before(() => {
+        kubectl("create", "namespace", TEETH);
+        for (const [label, nodes] of LABELS) kubectl("label", "node", ...nodes, `${label}=enabled`, "--overwrite");
+    });
+    after(() => {
+        run(["kubectl", "delete", "namespace", TEETH, "--wait=true", "--timeout=300s"], { timeoutMs: 6 * MINUTE });
+        for (const [label, nodes] of LABELS) run(["kubectl", "label", "node", ...nodes, `${label}-`]);
+        fs.rmSync(VALUES_DIR, { recursive: true, force: true });
+    });
+
+    it("the seed's order with a full wait after each chart stalls at libvirt, waiting for neutron's OVS agent", () => {
+        timed("teeth: seed order up to openvswitch", () => {
+            for (const chart of ["mariadb", "rabbitmq", "memcached", "keystone", "glance", "placement", "openvswitch"]) {
+                const r = helmInstall(chart, 240);
+                assert.equal(r.code, 0, `${chart} installs with a full wait: ${r.stderr.slice(-2000)}`);
+            }
+        });
+        const r = timed("teeth: libvirt with a full wait", () => helmInstall("libvirt", 45));
+        assert.notEqual(r.code, 0, "libvirt cannot become ready before neutron");
+        assert.match(r.stdout + r.stderr, /timed out|context deadline exceeded/);
+        const stall = awaitStall(TEETH, /^libvirt-libvirt-default-/);
+        console.log(`e2e: stall report (seed order): ${JSON.stringify(stall)}`);
+        assert.ok(
+            stall.waitingFor.some((w) => w.kind === "pod" && w.labels?.component === "neutron-ovs-agent"),
+            JSON.stringify(stall),
+        );
+    });
+
+    it("Helm --wait on neutron across the seed's 4 nodes stalls, neutron-server waiting for its own hook Jobs", () => {
+        const r = timed("teeth: neutron with a full wait", () => helmInstall("neutron", 45));
+        assert.notEqual(r.code, 0, "Helm's wait comes before the hooks neutron-server waits for");
+        const stall = awaitStall(TEETH, /^neutron-server-/);
+        console.log(`e2e: stall report (neutron --wait): ${JSON.stringify(stall)}`);
+        const jobs = stall.waitingFor
+            .filter((w) => w.kind === "job")
+            .map((w) => w.name)
+            .sort();
+        assert.deepEqual(jobs, ["neutron-db-sync", "neutron-ks-endpoints", "neutron-ks-user", "neutron-rabbit-init"]);
     });
 });

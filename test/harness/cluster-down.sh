@@ -33,7 +33,7 @@ for d in "${DAEMONS[@]}"; do
 done
 stop_k8s() {
   local d
-  for d in kube-scheduler kube-controller-manager kwok; do stop_daemon "$d" 30 & done
+  for d in osh-sim-controller kube-scheduler kube-controller-manager kwok; do stop_daemon "$d" 30 & done
   wait
   stop_daemon kube-apiserver 30 || true
   stop_daemon etcd 30 || true

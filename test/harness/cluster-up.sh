@@ -3,6 +3,10 @@
 #   - a Kubernetes control plane: etcd, kube-apiserver (RBAC, client-certificate auth),
 #     kube-controller-manager, kube-scheduler, and kwok, which plays the kubelets of the fake
 #     nodes k1..k4 (nodes Ready with leases, pods Running, Job pods Succeeded, deleted pods gone);
+#   - the simulator's controller (test/harness/simulator), which holds every pod that starts with
+#     a kubernetes-entrypoint init container until what it waits for is there, as the real
+#     entrypoint does, times its start and run from a duration policy (OSH_SIM_TIME_SCALE scales
+#     it), and records $SIM/timeline.jsonl and $SIM/stalls.json (pods waiting > OSH_SIM_STALL_S);
 #   - a real single-node Ceph (one monitor, one memstore OSD, cephx);
 #   - what the program expects to find in a Rook cluster: CoreDNS, PersistentVolumes for
 #     StorageClass rook-ceph-block, the mon Service and ConfigMap rook-ceph-mon-endpoints.
@@ -80,9 +84,10 @@ check_tools() {
     [ -x "$BIN/$b" ] || missing+=("$b")
   done
   [ -s "$OSH_CACHE/kwok/stages.yaml" ] || missing+=("kwok-stages")
+  [ -x "$BIN/osh-sim-controller" ] || missing+=("osh-sim-controller")
   if [ ${#missing[@]} -gt 0 ]; then
     slog "building ${missing[*]} first (toolchain.sh)"
-    bash "$here/toolchain.sh" etcd kubernetes kwok >&2
+    bash "$here/toolchain.sh" etcd kubernetes kwok sim-controller >&2
   fi
   for b in ceph-mon ceph-osd ceph ceph-authtool monmaptool rbd; do
     command -v "$b" >/dev/null || { slog "$b is missing: run 'bash $here/toolchain.sh apt'"; exit 1; }
@@ -314,18 +319,33 @@ k8s_up() {
   fi
   wait_for "the kube-apiserver" 120 kc get --raw /readyz
 
+  # A kwok started with other stages (an older checkout's) is restarted with these.
+  local stages_sha; stages_sha=$(kwok_stages)
+  if pid_of kwok >/dev/null && [ "$(cat "$RUN/kwok-stages.sha" 2>/dev/null)" != "$stages_sha" ]; then
+    slog "kwok runs with other stages: restarting it"
+    stop_daemon kwok 30 || true
+  fi
   if ! pid_of kwok >/dev/null; then
     need_port kwok "$KWOK_PORT"
     # The node leases still name the kwok that ran before (each kwok has a new identity), and a
     # new kwok would wait for them to expire before it plays the nodes: remove them.
     kc -n kube-node-lease delete lease "${NODES[@]}" --ignore-not-found --wait=false >/dev/null
+    # kwok's stock stages, narrowed to pods without an entrypoint init container; ours drive those.
+    echo "$stages_sha" > "$RUN/kwok-stages.sha"
     start_daemon kwok "$BIN/kwok" --kubeconfig "$ADMIN_KUBECONFIG" \
-      --config "$OSH_CACHE/kwok/stages.yaml" --config "$here/manifests/kwok-stages.yaml" \
+      --config "$SIM/kwok-stages.yaml" --config "$here/manifests/kwok-stages.yaml" \
       --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
       --cidr "$POD_CIDR" --node-ip "${NODE_IP_PREFIX}0" --node-lease-duration-seconds 40 \
       --server-address "127.0.0.1:$KWOK_PORT"
   fi
   wait_for kwok 60 http_ok "$KWOK_PORT" /healthz
+
+  if ! pid_of osh-sim-controller >/dev/null; then
+    # Timeline times count from this start.
+    date -u +%Y-%m-%dT%H:%M:%S.%NZ > "$RUN/started-at"
+    start_daemon osh-sim-controller "$BIN/osh-sim-controller" --kubeconfig "$ADMIN_KUBECONFIG" --dir "$SIM" \
+      --policy "$here/simulator/policy.json" --stall-seconds "${OSH_SIM_STALL_S:-60}"
+  fi
 
   if ! pid_of kube-controller-manager >/dev/null; then
     need_port kube-controller-manager "$KCM_PORT"
@@ -475,9 +495,17 @@ EOF
   mv "$SIM/env.tmp" "$SIM/env"
 }
 
+# kwok's stage configuration: its stock stages narrowed to pods without an entrypoint init
+# container ($SIM/kwok-stages.yaml), and ours (manifests/kwok-stages.yaml). Prints their digest.
+kwok_stages() {
+  node "$here/kwok-stages.mjs" "$OSH_CACHE/kwok/stages.yaml" "$SIM/kwok-stages.yaml"
+  cat "$SIM/kwok-stages.yaml" "$here/manifests/kwok-stages.yaml" | sha256sum | cut -c1-16
+}
+
 healthy() {
   local d
   for d in "${DAEMONS[@]}"; do pid_of "$d" >/dev/null || return 1; done
+  [ "$(cat "$RUN/kwok-stages.sha" 2>/dev/null)" = "$(kwok_stages)" ] || return 1
   [ -e "$RUN/ready" ] && [ -s "$SIM/env" ] || return 1
   http_ok "$ETCD_PORT" /health && kc get --raw /readyz >/dev/null 2>&1 && http_ok "$KWOK_PORT" /healthz \
     && https_ok "$KCM_PORT" && https_ok "$SCHEDULER_PORT" && CEPH_TIMEOUT=10 ceph_osd_up && nodes_ready

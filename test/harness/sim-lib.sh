@@ -100,4 +100,4 @@ stop_daemon() {
 }
 
 # The daemons, in start order; cluster-down stops them in reverse.
-DAEMONS=(ceph-mon ceph-osd etcd kube-apiserver kwok kube-controller-manager kube-scheduler)
+DAEMONS=(ceph-mon ceph-osd etcd kube-apiserver kwok kube-controller-manager kube-scheduler osh-sim-controller)

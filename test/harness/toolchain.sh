@@ -8,8 +8,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=0
 mkdir -p "$OSH_CACHE/bin" "$OSH_CACHE/build"
 BIN="$OSH_CACHE/bin"
-# The harness's own plugins are rebuilt when their sources change.
-PLUGINS_SRC=$(cd "$here/plugins" && find . -type f \( -name '*.go' -o -name 'go.*' \) | sort | xargs cat | sha256sum | cut -c1-12)
+# The harness's own plugins and simulator controller are rebuilt when their sources change.
+src_hash() { (cd "$1" && find . -type f \( -name '*.go' -o -name 'go.*' \) | sort | xargs cat | sha256sum | cut -c1-12); }
+PLUGINS_SRC=$(src_hash "$here/plugins")
+SIMULATOR_SRC=$(src_hash "$here/simulator")
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 
 # run_step NAME STAMP FUNCTION: runs FUNCTION unless STAMP exists; prints its wall time.
@@ -76,6 +78,9 @@ build_own_plugin() { # binary version
   ( cd "$here/plugins" && go build -trimpath -ldflags "-X main.version=$2" -o "$out" "./cmd/$1" )
 }
 build_langhost() { quietly language-host _build_langhost; }
+# The simulator's controller (test/harness/simulator): when the charts' pods may start.
+build_sim_controller() { quietly sim-controller _build_sim_controller; }
+_build_sim_controller() { (cd "$here/simulator" && go build -trimpath -o "$BIN/osh-sim-controller" ./cmd/osh-sim-controller); }
 _build_langhost() { build_own_plugin pulumi-language-nodejs "$PULUMI_VERSION"; }
 build_command_provider() { quietly command-provider _build_command_provider; }
 _build_command_provider() { build_own_plugin pulumi-resource-command "$COMMAND_PROVIDER_VERSION"; }
@@ -135,7 +140,7 @@ check_npm_pins() {
 
 . "$here/build-cluster.sh"
 
-all=(apt pulumi langhost k8s-provider command-provider random-provider plugins etcd kubernetes kwok helm)
+all=(apt pulumi langhost k8s-provider command-provider random-provider plugins etcd kubernetes kwok helm sim-controller)
 want=("${@:-${all[@]}}")
 T0=$(date +%s)
 for c in "${want[@]}"; do
@@ -148,6 +153,7 @@ for c in "${want[@]}"; do
     random-provider) run_step "random-provider" "$OSH_CACHE/.done-random-provider-$RANDOM_PROVIDER_VERSION-$PLUGINS_SRC" build_random_provider ;;
     plugins) run_step "plugin-install" "$OSH_CACHE/.done-plugins-$K8S_PROVIDER_VERSION-$COMMAND_PROVIDER_VERSION-$RANDOM_PROVIDER_VERSION-$PLUGINS_SRC" install_plugins ;;
     etcd) run_step "etcd" "$OSH_CACHE/.done-etcd-$ETCD_VERSION" build_etcd ;;
+    sim-controller) run_step "sim-controller" "$OSH_CACHE/.done-sim-controller-$SIMULATOR_SRC" build_sim_controller ;;
     kubernetes) run_step "kubernetes" "$OSH_CACHE/.done-kubernetes-$KUBERNETES_VERSION" build_kubernetes ;;
     kwok) run_step "kwok" "$OSH_CACHE/.done-kwok-$KWOK_VERSION" build_kwok ;;
     helm) run_step "helm" "$OSH_CACHE/.done-helm-$HELM_VERSION" build_helm ;;
