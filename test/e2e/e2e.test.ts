@@ -674,4 +674,36 @@ describe("the simulator has teeth", { concurrency: false }, () => {
             .sort();
         assert.deepEqual(jobs, ["neutron-db-sync", "neutron-ks-endpoints", "neutron-ks-user", "neutron-rabbit-init"]);
     });
+
+    it("the stuck-install doctor names the same waits from the live cluster, by hand and when the readiness check times out", () => {
+        const doctor = ok(["bash", path.join(ROOT, "components/scripts/doctor.sh"), TEETH]);
+        const lines = doctor.split("\n");
+        console.log(
+            `e2e: npm run doctor -- ${TEETH} (neutron-server):\n${lines.filter((l) => l.startsWith("neutron-server-")).join("\n")}`,
+        );
+        for (const job of ["neutron-db-sync", "neutron-ks-endpoints", "neutron-ks-user", "neutron-rabbit-init"]) {
+            const line = lines.find((l) => l.startsWith("neutron-server-") && l.endsWith(` waits for Job ${TEETH}/${job}: does not exist`));
+            assert.ok(line, `the doctor names neutron-server's wait for ${job}:\n${doctor.slice(0, 3000)}`);
+            assert.match(line, /^neutron-server-\S+ \(k[1-4]\) waits for /, "with the pod's node");
+        }
+        assert.ok(
+            lines.some((l) =>
+                /^libvirt-libvirt-default-\S+ \(k[2-4]\) waits for pod teeth application=neutron,component=neutron-ovs-agent: no (such|Ready) pod on my node \(k[2-4]\)$/.test(
+                    l,
+                ),
+            ),
+            `the doctor names libvirt's wait for the OVS agent on its node:\n${doctor.slice(0, 3000)}`,
+        );
+        const check = run(["bash", path.join(ROOT, "components/scripts/readiness.sh")], {
+            env: {
+                NAMESPACE: TEETH,
+                TIMEOUT_SECONDS: "0",
+                STUCK_PODS_JS: fs.readFileSync(path.join(ROOT, "components/scripts/stuck-pods.cjs"), "utf8"),
+            },
+        });
+        assert.equal(check.code, 1);
+        assert.match(check.stderr, /not ready after 0s:/);
+        assert.match(check.stderr, /pods still waiting for their dependencies:\n {2}\S+ \(k[1-4]\) waits for /);
+        assert.ok(check.stderr.includes(`waits for Job ${TEETH}/neutron-db-sync: does not exist`), check.stderr.slice(-3000));
+    });
 });
