@@ -19,15 +19,19 @@ case "$*" in
     n=$(cat "$S/polls" 2>/dev/null || echo 0); echo $((n + 1)) > "$S/polls"
     f="$S/workloads-$n"; [ -e "$f" ] || f=$(ls "$S"/workloads-* | sort -V | tail -1); cat "$f" ;;
   "-n openstack get deployments,statefulsets,daemonsets -o name") cut -d' ' -f1 "$(ls "$S"/workloads-* | sort -V | tail -1)" ;;
+  "-n openstack get jobs -o jsonpath="*)
+    n=$(($(cat "$S/polls") - 1)); f="$S/jobs-$n"; [ -e "$f" ] || f=$(ls "$S"/jobs-* 2>/dev/null | sort -V | tail -1); [ -z "$f" ] || cat "$f" ;;
   "-n openstack get pods,jobs,endpointslices.discovery.k8s.io,endpoints,daemonsets -o json") cat "$S/objects.json" ;;
   *) echo "stand-in kubectl: unexpected call: $*" >&2; exit 99 ;;
 esac
 `;
 const kubectl = standinKubectl(STANDIN);
 
-function readiness(polls: string[][], timeoutSeconds: number, objects?: unknown) {
+/** Jobs as the check reads them: name|helm hook|owner kind|succeeded. */
+function readiness(polls: string[][], timeoutSeconds: number, objects?: unknown, jobs: string[][] = []) {
     const state = kubectl.newState();
     polls.forEach((lines, i) => fs.writeFileSync(path.join(state, `workloads-${i}`), lines.map((l) => `${l}\n`).join("")));
+    jobs.forEach((lines, i) => fs.writeFileSync(path.join(state, `jobs-${i}`), lines.map((l) => `${l}\n`).join("")));
     fs.writeFileSync(path.join(state, "sleep"), "#!/bin/sh\n", { mode: 0o755 });
     const env: NodeJS.ProcessEnv = { ...kubectl.env(state), NAMESPACE: "openstack", TIMEOUT_SECONDS: String(timeoutSeconds) };
     env.PATH = `${state}:${env.PATH}`;
@@ -51,6 +55,29 @@ describe("readiness: one check of the whole namespace", () => {
         assert.equal(r.code, 0, r.err);
         assert.equal(r.out.trim(), "all 3 workloads in openstack are ready");
         assert.equal(r.polls, 2);
+    });
+
+    it("also waits for the plain Jobs the charts run (nova's cell setup), not for hooks or CronJob runs", () => {
+        const ready = ["Deployment/nova-api-osapi 1 1"];
+        const r = readiness([ready, ready, ready], 60, undefined, [
+            ["nova-cell-setup|||", "nova-db-sync|post-install,post-upgrade||1", "update-ceph-config-29000||CronJob|"],
+            ["nova-cell-setup|||1", "nova-bootstrap|||", "nova-db-sync|post-install,post-upgrade||1"],
+            [
+                "nova-cell-setup|||1",
+                "nova-bootstrap|||1",
+                "nova-db-sync|post-install,post-upgrade||1",
+                "update-ceph-config-29000||CronJob|",
+            ],
+        ]);
+        assert.equal(r.code, 0, r.err);
+        assert.equal(r.polls, 3);
+        assert.equal(r.out.trim(), "all 1 workloads in openstack are ready and its 2 Jobs done");
+    });
+
+    it("names a plain Job that has not succeeded when it times out", () => {
+        const r = readiness([["Deployment/nova-api-osapi 1 1"]], 0, undefined, [["nova-bootstrap|||"]]);
+        assert.equal(r.code, 1);
+        assert.match(r.err, /Job\/nova-bootstrap not succeeded/);
     });
 
     it("counts a DaemonSet with no node to run on as ready", () => {
