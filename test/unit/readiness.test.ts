@@ -21,7 +21,8 @@ case "$*" in
   "-n openstack get deployments,statefulsets,daemonsets -o name") cut -d' ' -f1 "$(ls "$S"/workloads-* | sort -V | tail -1)" ;;
   "-n openstack get jobs -o jsonpath="*)
     n=$(($(cat "$S/polls") - 1)); f="$S/jobs-$n"; [ -e "$f" ] || f=$(ls "$S"/jobs-* 2>/dev/null | sort -V | tail -1); [ -z "$f" ] || cat "$f" ;;
-  "-n openstack get pods,jobs,endpointslices.discovery.k8s.io,endpoints,daemonsets -o json") cat "$S/objects.json" ;;
+  "-n openstack get pods,jobs,endpointslices.discovery.k8s.io,endpoints,daemonsets -o json")
+    echo "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice" >&2; cat "$S/objects.json" ;;
   *) echo "stand-in kubectl: unexpected call: $*" >&2; exit 99 ;;
 esac
 `;
@@ -108,6 +109,7 @@ describe("readiness: one check of the whole namespace", () => {
         const r = readiness([["Deployment/keystone-api 1 "]], 0, { kind: "List", items: [pod, ...c.objects] });
         assert.equal(r.code, 1);
         assert.match(r.err, /Deployment\/keystone-api 0\/1/);
+        assert.doesNotMatch(r.err, /Warning:/, "kubectl's deprecation warning stays out of the report");
         assert.match(
             r.err,
             /pods still waiting for their dependencies:\n {2}keystone-api-5d8f7-abcde \(k2\) waits for Job openstack\/keystone-db-sync: not succeeded/,
