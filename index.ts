@@ -29,8 +29,10 @@ const providers = [kubernetes];
 const environment = clusterEnvironment(config.kubeconfig, config.kubeContext);
 const ceph: CephCommandContext = { toolbox: config.storage.cephToolbox, environment };
 
-// The install order, as a DAG of layers (each edge one dependsOn):
-//   preflight -> storage, dnsRbac -> infra -> identity -> image | compute | network -> readiness
+// The install order: each edge is a dependsOn, and each exists for what must *exist* before a
+// release can be installed (README, "Install order"). Readiness that a chart's own hooks and
+// pods wait for (kubernetes-entrypoint) is not an edge, so every chart starts at once.
+//   preflight -> storage, dnsRbac -> infra | identity | image | compute | network -> readiness
 const preflight = new Preflight(
     "preflight",
     {
@@ -43,6 +45,9 @@ const preflight = new Preflight(
 nothingBefore(preflight);
 const storage = new Storage("storage", { config, ceph }, { providers, dependsOn: [preflight] });
 const dnsRbac = new DnsRbac("dns-rbac", { config }, { providers, dependsOn: [preflight] });
+// Every chart layer needs the namespace, StorageClass, ceph-etc and pvc-ceph-client-key (storage)
+// and Service names that resolve (DNS RBAC); node labels and credentials are passed as data.
+const platform = [storage, dnsRbac];
 const infra = new Infra(
     "infra",
     {
@@ -50,31 +55,48 @@ const infra = new Infra(
         namespace: storage.namespace,
         storageClassName: storage.storageClassName,
     },
-    { providers, dependsOn: [storage, dnsRbac] },
+    { providers, dependsOn: platform },
 );
+// Not after infra: keystone's hooks and pods wait for MariaDB, Memcached and RabbitMQ themselves;
+// MariaDB is kept until Keystone's pre-delete hook has run (a destroy guard, not an install edge).
 const identity = new Identity(
     "identity",
     {
         config,
         namespace: storage.namespace,
         shared: infra.shared,
+        controlPlaneLabels: infra.controlPlaneLabels,
+        preDeleteNeeds: [infra.releases.mariadb],
+        environment,
     },
-    { providers, dependsOn: [infra] },
+    { providers, dependsOn: platform },
 );
+// Not after identity: glance's hooks and pods wait for keystone-api; Keystone is kept until
+// glance's pre-delete hook (which deletes images through it) has run.
 const image = new Image(
     "image",
-    { config, namespace: storage.namespace, shared: infra.shared, ceph },
-    { providers, dependsOn: [identity] },
+    {
+        config,
+        namespace: storage.namespace,
+        shared: infra.shared,
+        ceph,
+        controlPlaneLabels: infra.controlPlaneLabels,
+        preDeleteNeeds: [identity.releases.keystone],
+    },
+    { providers, dependsOn: platform },
 );
+// Not after identity or network: libvirt and nova wait for neutron's OVS agent on their node,
+// nova's hooks for keystone-api; nova-compute waits for glance-api.
 const compute = new Compute(
     "compute",
-    { config, namespace: storage.namespace, shared: infra.shared },
-    { providers, dependsOn: [identity] },
+    { config, namespace: storage.namespace, shared: infra.shared, controlPlaneLabels: infra.controlPlaneLabels },
+    { providers, dependsOn: platform },
 );
+// Not after identity or compute: neutron's hooks wait for keystone-api, its agents for nova-api.
 const network = new Network(
     "network",
-    { config, namespace: storage.namespace, shared: infra.shared },
-    { providers, dependsOn: [identity] },
+    { config, namespace: storage.namespace, shared: infra.shared, controlPlaneLabels: infra.controlPlaneLabels },
+    { providers, dependsOn: platform },
 );
 
 const releaseByChart = Object.entries({
@@ -93,7 +115,7 @@ const readiness = new Readiness(
         timeoutSeconds: config.readinessTimeoutSeconds,
         environment,
     },
-    { providers, dependsOn: [image, compute, network] },
+    { providers, dependsOn: [...platform, infra, identity, image, compute, network] },
 );
 
 export const namespace = storage.namespace;

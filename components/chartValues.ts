@@ -104,10 +104,12 @@ export function scanTemplates(texts: string[]): { openMaps: Set<string>; freeTre
 /**
  * Rules of helm-toolkit itself, which every chart renders its endpoints and config through:
  * `conf` becomes config files key by key, an endpoint's hosts, paths, schemes, ports and host
- * overrides are looked up per endpoint type (`public`, `internal`, …), its `auth` per user.
+ * overrides are looked up per endpoint type (`public`, `internal`, …), its `auth` per user, and
+ * an init container's waits per component (`dependencies.static.<component>`, which the chart's
+ * values.yaml may leave out: keystone's rabbit_init).
  */
 export function toolkitRules(paths: Readonly<Record<string, ValueKind>>): { openMaps: string[]; freeTrees: string[] } {
-    const freeTrees = ["conf", "extraObjects"];
+    const freeTrees = ["conf", "extraObjects", "dependencies.static"];
     const openMaps: string[] = [];
     for (const p of Object.keys(paths)) {
         const m = /^endpoints\.([^.]+)\.([^.]+)$/.exec(p);

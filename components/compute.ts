@@ -16,13 +16,16 @@ export interface ComputeArgs {
     readonly namespace: pulumi.Input<string>;
     /** The shared credentials (infra layer) with the metadata proxy secret neutron also gets. */
     readonly shared: Shared & { readonly metadataSecret: pulumi.Output<string> };
+    /** The control-plane node labels the API, scheduler and conductor pods select. */
+    readonly controlPlaneLabels: readonly pulumi.Resource[];
 }
 
 /**
  * Compute layer: compute-node labels, Placement, Libvirt, Nova, and (optional) Cinder, whose
  * volumes libvirt attaches with the same Ceph user and libvirt secret UUID, and Heat.
- * No release here waits for another's readiness: libvirt and nova-compute wait for neutron's
- * OVS agent, and neutron's agents wait for nova-api.
+ * No release here waits for another release: their hooks and pods wait for what they need
+ * themselves (libvirt and nova-compute for neutron's OVS agent on their node, nova's hooks for
+ * MariaDB, RabbitMQ and keystone-api, nova-compute for glance-api).
  */
 export class Compute extends Layer {
     public readonly releases: Partial<Record<"placement" | "libvirt" | "nova" | "cinder" | "heat", k8s.helm.v3.Release>>;
@@ -32,6 +35,7 @@ export class Compute extends Layer {
         const cfg = args.config;
         const s = args.shared;
         const labels = this.labelNodes(COMPUTE_NODE_LABEL, nodesWithRole(cfg, "compute"));
+        const onControlPlane = this.afterAnd(...args.controlPlaneLabels);
 
         // One Ceph client for libvirt, nova and cinder: the user and the libvirt secret UUID.
         const secretUuid = new random.RandomUuid(`${name}-libvirt-ceph-secret-uuid`, {}, this.child).result;
@@ -48,12 +52,13 @@ export class Compute extends Layer {
                     novaApiDb: password(`${name}-placement-nova-api-db-password`, this),
                 }),
             },
-            this.after,
+            onControlPlane,
         );
 
-        // libvirt and nova-compute are DaemonSets on the compute label.
-        const onComputeNodes = this.afterAnd(...labels);
-        const libvirt = osRelease(cfg, args.namespace, { chart: "libvirt", values: libvirtValues(s, ceph) }, onComputeNodes);
+        // libvirt and nova-compute are DaemonSets on the compute label (a DaemonSet created
+        // before it would count as ready with no pods); nova's other pods run on control nodes.
+        const onComputeNodes = this.afterAnd(...labels, ...args.controlPlaneLabels);
+        const libvirt = osRelease(cfg, args.namespace, { chart: "libvirt", values: libvirtValues(s, ceph) }, this.afterAnd(...labels));
         const nova = osRelease(
             cfg,
             args.namespace,
@@ -107,7 +112,7 @@ export class Compute extends Layer {
                     ceph,
                 ),
             },
-            this.after,
+            this.afterAnd(...args.controlPlaneLabels),
         );
     }
 
@@ -126,7 +131,7 @@ export class Compute extends Layer {
                     stackUser: password(`${name}-heat-stack-user-password`, this),
                 }),
             },
-            this.after,
+            this.afterAnd(...args.controlPlaneLabels),
         );
     }
 }

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
+import { deleteGuard } from "./deleteGuard";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
 import { password } from "./secrets";
@@ -13,6 +14,12 @@ export interface IdentityArgs {
     readonly namespace: pulumi.Input<string>;
     /** The shared credentials (infra layer); the Keystone admin password among them. */
     readonly shared: Shared;
+    /** The control-plane node labels Keystone's and Horizon's pods select. */
+    readonly controlPlaneLabels: readonly pulumi.Resource[];
+    /** What Keystone's pre-delete hook needs (its credential cleanup drops a table: MariaDB). */
+    readonly preDeleteNeeds: readonly k8s.helm.v3.Release[];
+    /** The environment kubectl runs with (KUBECONFIG, KUBE_CONTEXT), for the destroy guard. */
+    readonly environment: Record<string, string>;
 }
 
 /** The Service keystone's chart creates for its API (the chart has no `keystone` Service any more). */
@@ -30,12 +37,15 @@ export class Identity extends Layer {
     public readonly internalUrl: pulumi.Output<string>;
     /** Shell lines to source for the `openstack` client as admin (secret). */
     public readonly adminOpenrc: pulumi.Output<string>;
-    public readonly releases: Partial<Record<"keystone" | "horizon", k8s.helm.v3.Release>>;
+    public readonly releases: { readonly keystone: k8s.helm.v3.Release; horizon?: k8s.helm.v3.Release };
 
     constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Identity", name, opts);
         const cfg = args.config;
         const host = cfg.identity.publicHost;
+        // Not after MariaDB, RabbitMQ or Memcached: every hook and pod of these charts that
+        // talks to them waits for their Service itself.
+        const onControlPlane = this.afterAnd(...args.controlPlaneLabels);
 
         const keystone = osRelease(
             cfg,
@@ -47,9 +57,20 @@ export class Identity extends Layer {
                     messaging: password(`${name}-keystone-rabbitmq-password`, this),
                 }),
             },
-            this.after,
+            onControlPlane,
         );
         this.releases = { keystone };
+        deleteGuard(
+            `${name}-keystone-delete-guard`,
+            {
+                release: "keystone",
+                namespace: args.namespace,
+                needs: args.preDeleteNeeds,
+                environment: args.environment,
+                helmTimeoutSeconds: cfg.charts.timeoutSeconds,
+            },
+            this.child,
+        );
 
         this.keystoneIngress(cfg, args.namespace, keystone);
 
@@ -64,7 +85,8 @@ export class Identity extends Layer {
                         secretKey: password(`${name}-horizon-secret-key`, this, 64),
                     }),
                 },
-                this.afterAnd(keystone),
+                // Not after Keystone: its pod waits for keystone-api itself.
+                onControlPlane,
             );
         }
 

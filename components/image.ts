@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CephCommandContext, CephUserSpec, cephPool, cephUser } from "./ceph";
 import { StackConfig } from "./config";
+import { deleteGuard } from "./deleteGuard";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
 import { password } from "./secrets";
@@ -21,8 +22,12 @@ export interface ImageArgs {
     readonly namespace: pulumi.Input<string>;
     /** The shared credentials (infra layer). */
     readonly shared: Shared;
-    /** How Ceph commands run (toolbox prefix and environment). */
+    /** How Ceph commands run (toolbox prefix and environment; kubectl uses the same). */
     readonly ceph: CephCommandContext;
+    /** The control-plane node labels Glance's pods select. */
+    readonly controlPlaneLabels: readonly pulumi.Resource[];
+    /** What Glance's pre-delete hook needs (glance-clean deletes the bootstrap images through Keystone). */
+    readonly preDeleteNeeds: readonly k8s.helm.v3.Release[];
 }
 
 /**
@@ -69,9 +74,21 @@ export class Image extends Layer {
                     { pool: GLANCE_POOL, user: GLANCE_CEPH_USER.name },
                 ),
             },
-            this.afterAnd(pool, user),
+            // Not after Keystone: every hook and pod of glance that calls it waits for keystone-api.
+            this.afterAnd(pool, user, ...args.controlPlaneLabels),
         );
         this.releases = { glance };
+        deleteGuard(
+            `${name}-glance-delete-guard`,
+            {
+                release: "glance",
+                namespace: args.namespace,
+                needs: args.preDeleteNeeds,
+                environment: args.ceph.environment,
+                helmTimeoutSeconds: cfg.charts.timeoutSeconds,
+            },
+            this.child,
+        );
 
         this.registerOutputs({ releases: this.releases });
     }

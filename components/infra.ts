@@ -31,11 +31,14 @@ export class Infra extends Layer {
     /** The credentials every chart shares (each a secret). */
     public readonly shared: InfraShared;
     public readonly releases: Record<"mariadb" | "rabbitmq" | "memcached", k8s.helm.v3.Release>;
+    /** The control-plane label on each control node: every chart with pods there waits for them. */
+    public readonly controlPlaneLabels: k8s.core.v1.NodePatch[];
 
     constructor(name: string, args: InfraArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Infra", name, opts);
         const cfg = args.config;
         const labels = this.labelNodes(CONTROL_PLANE_LABEL, nodesWithRole(cfg, "control"));
+        this.controlPlaneLabels = labels;
 
         this.shared = {
             dbRoot: password(`${name}-db-root-password`, this),
@@ -81,6 +84,6 @@ export class Infra extends Layer {
         const memcached = osRelease(cfg, args.namespace, { chart: "memcached", values: memcachedValues(cfg, this.shared) }, releaseOpts);
         this.releases = { mariadb, rabbitmq, memcached };
 
-        this.registerOutputs({ shared: this.shared, releases: this.releases });
+        this.registerOutputs({ shared: this.shared, releases: this.releases, controlPlaneLabels: this.controlPlaneLabels });
     }
 }

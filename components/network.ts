@@ -15,12 +15,14 @@ export interface NetworkArgs {
     readonly namespace: pulumi.Input<string>;
     /** The shared credentials (infra layer) with the metadata proxy secret nova also gets. */
     readonly shared: Shared & { readonly metadataSecret: pulumi.Output<string> };
+    /** The control-plane node labels neutron-server's pods select. */
+    readonly controlPlaneLabels: readonly pulumi.Resource[];
 }
 
 /**
  * Network layer: `openvswitch` labels on every compute node and every node that runs the
  * neutron agents (the control nodes), OpenvSwitch (waited for: nothing it runs waits on
- * anything else), then Neutron without a readiness wait (its agents wait for nova-api).
+ * anything else) and Neutron beside it, without a readiness wait (its agents wait for nova-api).
  */
 export class Network extends Layer {
     public readonly releases: Record<"openvswitch" | "neutron", k8s.helm.v3.Release>;
@@ -56,9 +58,10 @@ export class Network extends Layer {
                     },
                     nodesWithRole(cfg, "control").length,
                 ),
-                // The OVS agent waits for an openvswitch pod on its node: upstream's order.
             },
-            this.afterAnd(...labels, openvswitch),
+            // Not after OpenvSwitch: the OVS agent waits for a ready openvswitch pod on its own
+            // node (and keeps waiting while there is none).
+            this.afterAnd(...labels, ...args.controlPlaneLabels),
         );
         this.releases = { openvswitch, neutron };
 

@@ -43,7 +43,8 @@ export class Readiness extends Layer {
                 // Check again whenever any release changes.
                 triggers: args.releases.map((r) => r.status.revision),
             },
-            { ...this.child, dependsOn: args.releases },
+            // After every layer (the destroy guards too, so a finished install has them all).
+            this.afterAnd(...args.releases),
         );
         this.summary = check.stdout;
         this.registerOutputs({ summary: this.summary });

@@ -138,6 +138,10 @@ export function keystoneValues(cfg: StackConfig, s: Shared, own: DbUser & Messag
             oslo_messaging: messaging("keystone", cfg, s, own),
             oci_image_registry: { auth: registry("keystone", s) },
         },
+        // The chart declares rabbit_init's wait under dependencies.dynamic while its Job reads
+        // dependencies.static: without this, keystone-rabbit-init starts before RabbitMQ answers
+        // and crash-loops until it does. With it, keystone needs no edge to RabbitMQ.
+        dependencies: { static: { rabbit_init: { services: [{ endpoint: "internal", service: "oslo_messaging" }] } } },
     };
 }
 

@@ -544,6 +544,12 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
     it("destroy removes what the program created and keeps the pools", () => {
         timed("destroy", () => ok(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
         assert.equal(kubectl("-n", NS, "get", "secret", "-l", "owner=helm", "-o", "name").trim(), "", "no Helm release is left");
+        // Keystone's pre-delete hook waits for MariaDB (its destroy guard kept it until then).
+        const cleanup = timeline().filter((e) => e.namespace === NS && /^keystone-credential-cleanup-/.test(e.pod));
+        assert.ok(
+            cleanup.some((e) => e.event === "succeeded"),
+            `keystone's pre-delete hook ran with MariaDB still there: ${JSON.stringify(cleanup)}`,
+        );
         for (const [kind, name, ns] of [
             ["configmap", "ceph-etc", NS],
             ["configmap", "update-ceph-config-script", NS],
@@ -705,5 +711,43 @@ describe("the simulator has teeth", { concurrency: false }, () => {
         assert.match(check.stderr, /not ready after 0s:/);
         assert.match(check.stderr, /pods still waiting for their dependencies:\n {2}\S+ \(k[1-4]\) waits for /);
         assert.ok(check.stderr.includes(`waits for Job ${TEETH}/neutron-db-sync: does not exist`), check.stderr.slice(-3000));
+    });
+
+    it("a destroy guard's delete waits for its release: it fails while the release stays, and returns once it is gone", () => {
+        const guard = (release: string, timeout: number) =>
+            run(["bash", path.join(ROOT, "components/scripts/release-gone.sh")], {
+                env: { NAMESPACE: TEETH, RELEASE: release, TIMEOUT_SECONDS: String(timeout) },
+            });
+        const held = guard("keystone", 3);
+        assert.equal(held.code, 1, "keystone is installed in the teeth namespace");
+        assert.match(held.stderr, /release teeth\/keystone is still installed after 3s; what its pre-delete hooks need is kept/);
+        assert.equal(guard("heat", 3).code, 0, "a release that is not installed is gone");
+        assert.equal(
+            run(["bash", path.join(ROOT, "components/scripts/release-gone.sh")], {
+                env: { NAMESPACE: "no-such-namespace", RELEASE: "keystone", TIMEOUT_SECONDS: "3" },
+            }).code,
+            0,
+            "a namespace that is gone holds no release",
+        );
+    });
+
+    it("without the guard, MariaDB uninstalled first leaves keystone's pre-delete hook waiting for it: the uninstall times out", () => {
+        const gone = timed("teeth: uninstall mariadb", () =>
+            run(["helm", "uninstall", "mariadb", "-n", TEETH, "--wait", "--timeout", "120s"]),
+        );
+        assert.equal(gone.code, 0, gone.stderr);
+        const r = timed("teeth: uninstall keystone without mariadb", () =>
+            run(["helm", "uninstall", "keystone", "-n", TEETH, "--timeout", "30s"], { timeoutMs: 3 * MINUTE }),
+        );
+        assert.notEqual(r.code, 0, "keystone's uninstall cannot finish");
+        assert.match(r.stdout + r.stderr, /pre-delete|timed out|deadline/);
+        // Helm deletes the failed hook (hook-failed policy), so read what the simulator recorded of it.
+        const cleanup = timeline().filter((e) => e.namespace === TEETH && /^keystone-credential-cleanup-/.test(e.pod));
+        console.log(`e2e: keystone's pre-delete hook without mariadb: ${JSON.stringify(cleanup)}`);
+        assert.ok(
+            cleanup.some((e) => e.event === "created"),
+            "the hook ran",
+        );
+        assert.ok(!cleanup.some((e) => e.event === "deps-met"), "its wait for the mariadb Service was never met");
     });
 });

@@ -77,9 +77,45 @@ export interface DependencyGraph {
     readonly release_edges: unknown[];
     readonly release_level: unknown;
     readonly excluded_objects: { id: string; why: string }[];
+    /** The pre-delete hook Jobs (not part of an install, so not nodes) and what they wait for. */
+    readonly pre_delete_hooks: PreDeleteHook[];
     readonly assumed_durations_s: unknown;
     readonly helm_wait_rules: unknown;
 }
+
+/** A pre-delete hook Job: its `dependencies.static` key and the endpoint keys of the Services it waits for. */
+export interface PreDeleteHook {
+    readonly id: string;
+    readonly component: string;
+    readonly services: string[];
+    readonly why: string;
+}
+
+/**
+ * The pre-delete hooks of the charts at the graph's commit, read from each chart's
+ * `dependencies.static` (the source graph leaves them out: they run on uninstall). They decide the
+ * destroy order: what a hook waits for must outlive the release.
+ */
+const PRE_DELETE_HOOKS: PreDeleteHook[] = [
+    {
+        id: "keystone/Job/keystone-credential-cleanup",
+        component: "credential_cleanup",
+        services: ["oslo_db"],
+        why: "drops keystone's credential data with the DB root connection",
+    },
+    {
+        id: "glance/Job/glance-clean",
+        component: "clean",
+        services: [],
+        why: "with bootstrap on, deletes the bootstrap images through Keystone (restartPolicy OnFailure, no wait)",
+    },
+    {
+        id: "cinder/Job/cinder-clean",
+        component: "clean",
+        services: [],
+        why: "deletes the RBD keyring Secrets (kubectl only)",
+    },
+];
 
 /**
  * What the program sets that changes what the charts render, as the source graph's `how` states
@@ -169,6 +205,7 @@ export function deriveGraph(head: any, headPath: string): DependencyGraph {
         release_edges: head.release_edges,
         release_level: head.release_level,
         excluded_objects: head.excluded_objects,
+        pre_delete_hooks: PRE_DELETE_HOOKS,
         assumed_durations_s: head.assumed_durations_s,
         helm_wait_rules: head.helm_wait_rules,
     };
@@ -213,6 +250,11 @@ export function valuesBlock(graph: DependencyGraph, chart: string): string {
             throw new Error(`${n.id} and ${had.ids.join(", ")} share dependencies.static.${n.component} but wait for different things`);
         }
         byKey.set(n.component!, { entry, ids: [...(had?.ids ?? []), n.id] });
+    }
+    for (const h of graph.pre_delete_hooks.filter((x) => x.id.startsWith(`${chart}/`) && x.services.length > 0)) {
+        if (byKey.has(h.component))
+            throw new Error(`${h.id}: dependencies.static.${h.component} is taken by ${byKey.get(h.component)!.ids}`);
+        byKey.set(h.component, { entry: { services: h.services.map((service) => ({ endpoint: "internal", service })) }, ids: [h.id] });
     }
     const waiting = [...byKey.entries()].filter(([, v]) => Object.keys(v.entry).length > 0).sort(([a], [b]) => a.localeCompare(b));
     const idle = nodes.filter((n) => Object.keys(n.entrypoint_env ?? {}).length === 0).map((n) => n.name);

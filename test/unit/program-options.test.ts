@@ -5,6 +5,7 @@ import { before, describe, it } from "node:test";
 import { CHARTS, CHART_CATALOG } from "../../components/charts";
 import { valuePaths } from "../../components/helm";
 import { credentialPaths, unknownPaths } from "./chart-paths";
+import { assertInstallOrder } from "./install-order";
 import {
     ALL_OPTIONS_SECRET_KEYS,
     FIXTURE_CHARTS,
@@ -36,10 +37,12 @@ describe("optional charts", () => {
         assert.equal(componentOf("heat"), "compute");
         assert.equal(componentOf("horizon"), "identity");
         for (const chart of CHART_CATALOG.filter((c) => "optional" in c).map((c) => c.name)) {
-            assert.ok(release(run, chart).dependencies.includes(release(run, "keystone").urn), `${chart} comes after identity`);
             assert.equal(release(run, chart).inputs.skipAwait, true);
         }
-        assert.ok(release(run, "horizon").dependencies.includes(release(run, "mariadb").urn), "horizon comes after infra");
+    });
+
+    it("hands the optional charts to Helm at once too, after what must exist (an adopted namespace, an existing StorageClass)", () => {
+        assertInstallOrder(run, CHARTS);
     });
 
     it("sets only real keys and every credential of the optional charts", () => {

@@ -23,7 +23,7 @@ const urnOf = (name: string) => named(run, name).urn;
 const releaseUrn = (chart: string) => release(run, chart).urn;
 const dependsOn = (dependent: { dependencies: string[] }, urn: string) => dependent.dependencies.includes(urn);
 
-describe("install order (the layer DAG)", () => {
+describe("install order", () => {
     it("installs exactly the default charts", () => {
         assert.deepEqual(
             byType(run, RELEASE)
@@ -68,61 +68,11 @@ describe("install order (the layer DAG)", () => {
         }
     });
 
-    it("storage and DNS RBAC -> infra", () => {
-        for (const chart of ["mariadb", "rabbitmq", "memcached"]) {
-            const r = release(run, chart);
-            assert.ok(dependsOn(r, urnOf("storage-storageclass")), `${chart} waits for the StorageClass`);
-            assert.ok(dependsOn(r, urnOf("storage-pool-replicapool")), `${chart} waits for the pool behind it`);
-            assert.ok(dependsOn(r, urnOf("storage-ceph-etc")), `${chart} waits for the storage layer`);
-            assert.ok(dependsOn(r, urnOf("dns-rbac-coredns-restart")), `${chart} waits for DNS RBAC`);
-            for (const node of ["k1", "k2", "k3"]) {
-                assert.ok(dependsOn(r, urnOf(`infra-label-openstack-control-plane-${node}`)), `${chart} waits for ${node}'s label`);
-            }
-        }
-    });
-
-    it("infra -> identity", () => {
-        for (const infra of ["mariadb", "rabbitmq", "memcached"]) {
-            assert.ok(dependsOn(release(run, "keystone"), releaseUrn(infra)), `keystone waits for ${infra}`);
-        }
-    });
-
-    it("identity -> image, compute and network", () => {
-        for (const chart of ["glance", "placement", "libvirt", "nova", "openvswitch", "neutron"]) {
-            assert.ok(dependsOn(release(run, chart), releaseUrn("keystone")), `${chart} waits for keystone`);
-            assert.ok(dependsOn(release(run, chart), urnOf("identity-keystone-ingress")), `${chart} waits for the identity layer`);
-        }
-    });
-
-    it("image, compute and network do not gate each other", () => {
-        const layers: Record<string, string[]> = {
-            image: ["glance"],
-            compute: ["placement", "libvirt", "nova"],
-            network: ["openvswitch", "neutron"],
-        };
-        for (const [layer, charts] of Object.entries(layers)) {
-            for (const chart of charts) {
-                for (const [other, otherCharts] of Object.entries(layers)) {
-                    if (other === layer) continue;
-                    for (const o of otherCharts)
-                        assert.ok(!dependsOn(release(run, chart), releaseUrn(o)), `${chart} must not wait for ${o}`);
-                }
-            }
-        }
-        assert.ok(!dependsOn(release(run, "nova"), releaseUrn("libvirt")), "nova must not wait for libvirt");
-    });
-
-    it("glance waits for its pool and Ceph user; neutron for openvswitch; compute DaemonSets for their labels", () => {
+    // Which release waits for what: install-order.test.ts.
+    it("glance waits for its pool and Ceph user; the user's caps name the pool", () => {
         assert.ok(dependsOn(release(run, "glance"), urnOf("image-pool-glance-images")));
         assert.ok(dependsOn(release(run, "glance"), urnOf("image-ceph-user-glance")));
         assert.ok(dependsOn(named(run, "image-ceph-user-glance"), urnOf("image-pool-glance-images")), "the user's caps name the pool");
-        assert.ok(dependsOn(release(run, "neutron"), releaseUrn("openvswitch")));
-        for (const chart of ["libvirt", "nova"]) {
-            for (const node of ["k2", "k3", "k4"])
-                assert.ok(dependsOn(release(run, chart), urnOf(`compute-label-openstack-compute-node-${node}`)));
-        }
-        for (const node of ["k1", "k2", "k3", "k4"])
-            assert.ok(dependsOn(release(run, "openvswitch"), urnOf(`network-label-openvswitch-${node}`)));
     });
 
     it("ends with one readiness check after every release", () => {
