@@ -3,8 +3,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CephCommandContext } from "./components/ceph";
+import { clusterProblems, kubectlProbe } from "./components/clusterProbe";
 import { Compute } from "./components/compute";
-import { PROJECT, isConfigSecret, loadConfig } from "./components/config";
+import { ConfigError, PROJECT, isConfigSecret, loadConfig } from "./components/config";
+import { publicUrl } from "./components/endpoints";
 import { DnsRbac } from "./components/dnsRbac";
 import { Identity } from "./components/identity";
 import { Image } from "./components/image";
@@ -27,6 +29,10 @@ const providers = [kubernetes];
 
 // Local commands (the Ceph toolbox, kubectl) must reach the same cluster as the provider.
 const environment = clusterEnvironment(config.kubeconfig, config.kubeContext);
+// What the route settings need from the cluster (cert-manager, the Gateway), refused at preview.
+const cluster = clusterProblems(config, kubectlProbe(environment));
+for (const warning of cluster.warnings) pulumi.log.warn(warning);
+if (cluster.problems.length > 0) throw new ConfigError(cluster.problems);
 const ceph: CephCommandContext = { toolbox: config.storage.cephToolbox, environment };
 
 // The install order: each edge is a dependsOn, and each exists for what must *exist* before a
@@ -120,6 +126,10 @@ const readiness = new Readiness(
 
 export const namespace = storage.namespace;
 export const keystonePublicUrl = identity.publicUrl;
+/** Each routed API's public URL, as its chart registers it in the catalog. */
+export const publicEndpoints = pulumi.output(
+    Object.fromEntries(config.exposure.apis.map((api) => [api.service, publicUrl(api, config.exposure.scheme)])),
+);
 export const keystoneInternalUrl = identity.internalUrl;
 export const adminOpenrc = identity.adminOpenrc;
 export const cephFsid = storage.fsid;

@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { StackConfig, nodesWithRole } from "./config";
+import { ChartName, StackConfig, nodesWithRole } from "./config";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
+import { publicRoutes } from "./routes";
 import { password } from "./secrets";
 import { CephClient, Shared, cinderValues, heatValues, libvirtValues, novaValues, placementValues } from "./values";
 
@@ -86,6 +87,9 @@ export class Compute extends Layer {
         this.releases = { placement, libvirt, nova };
         if (cfg.optional.cinder) this.releases.cinder = this.cinder(cfg, args, ceph);
         if (cfg.optional.heat) this.releases.heat = this.heat(cfg, args);
+        for (const [chart, release] of Object.entries(this.releases) as [ChartName, k8s.helm.v3.Release][]) {
+            publicRoutes(name, cfg, args.namespace, chart, release, this.child);
+        }
 
         this.registerOutputs({ releases: this.releases });
     }

@@ -3,8 +3,9 @@
 //
 // loadConfig() checks every key, collects every problem and throws one ConfigError naming each
 // key and its fix, so a bad stack fails before anything is changed.
-import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS } from "./charts";
+import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS, installedCharts } from "./charts";
 import { ChartInventory, checkOverrides, inventoryFromCheckout, pinnedInventory } from "./chartValues";
+import { PUBLIC_APIS, PUBLIC_SERVICES, PublicScheme, PublicService, RoutedApi } from "./endpoints";
 import { shq } from "./shell";
 
 export { CHARTS, DEFAULT_CHART_VERSIONS };
@@ -22,6 +23,18 @@ export interface NodeSpec {
     /** control: MariaDB, RabbitMQ, the APIs and the neutron agents; compute: libvirt and nova-compute. */
     readonly roles: readonly NodeRole[];
 }
+
+export interface GatewayRef {
+    readonly namespace: string;
+    readonly name: string;
+    /** The listener to attach to; every listener that allows the routes when absent. */
+    readonly sectionName?: string;
+}
+
+export type TlsSetting =
+    | { readonly kind: "clusterIssuer"; readonly clusterIssuer: string }
+    | { readonly kind: "secret"; readonly secretName: string }
+    | { readonly kind: "gateway" };
 
 export type ChartSource = { readonly kind: "repository"; readonly repository: string } | { readonly kind: "local"; readonly path: string };
 
@@ -69,9 +82,22 @@ export interface StackConfig {
     readonly replicas: { readonly mariadb: number; readonly rabbitmq: number; readonly memcached: number };
 
     readonly identity: {
-        /** The one public endpoint setting: Ingress host and Keystone catalog host. */
+        /** Keystone's public host (the route's and the catalog's): `exposure.apis`' keystone entry. */
         readonly publicHost: string;
+    };
+
+    /** How every OpenStack API is reached from outside the cluster. */
+    readonly exposure: {
+        /** ingress: one Ingress per API; gateway: one HTTPRoute per API on an existing Gateway. */
+        readonly mode: "ingress" | "gateway";
         readonly ingressClass: string;
+        /** The Gateway the HTTPRoutes attach to (gateway mode). */
+        readonly gateway?: GatewayRef;
+        /** TLS at the route: a cert-manager ClusterIssuer or an existing Secret (ingress mode), or the Gateway's listener. */
+        readonly tls?: TlsSetting;
+        readonly scheme: PublicScheme;
+        /** Every API the stack installs, with its public host. */
+        readonly apis: readonly RoutedApi[];
     };
 
     readonly image: { readonly bootstrap: boolean };
@@ -125,7 +151,9 @@ export const DEFAULTS = {
     mariadbReplicas: 1,
     rabbitmqReplicas: 1,
     memcachedReplicas: 1,
+    exposure: "ingress",
     ingressClass: "nginx",
+    gatewayTls: false,
     glanceBootstrap: false,
     virtType: "kvm",
     ephemeralOnCeph: false,
@@ -257,6 +285,11 @@ export function loadConfig(reader: ConfigReader): StackConfig {
     const nodes = nodesSection(r);
     const controlCount = nodes.filter((n) => n.roles.includes("control")).length;
     const charts = chartsSection(r, warnings);
+    const optional = {
+        cinder: r.bool("enableCinder", DEFAULTS.enableCinder),
+        horizon: r.bool("enableHorizon", DEFAULTS.enableHorizon),
+        heat: r.bool("enableHeat", DEFAULTS.enableHeat),
+    };
     const config = Object.freeze({
         ...cluster,
         nodes,
@@ -264,15 +297,11 @@ export function loadConfig(reader: ConfigReader): StackConfig {
         dns: dnsSection(r),
         charts,
         replicas: replicasSection(r, controlCount),
-        identity: identitySection(r, cluster.domain),
+        ...exposureSection(r, cluster.domain, installedCharts(optional)),
         image: { bootstrap: r.bool("glanceBootstrap", DEFAULTS.glanceBootstrap) },
         compute: computeSection(r),
         network: networkSection(r),
-        optional: {
-            cinder: r.bool("enableCinder", DEFAULTS.enableCinder),
-            horizon: r.bool("enableHorizon", DEFAULTS.enableHorizon),
-            heat: r.bool("enableHeat", DEFAULTS.enableHeat),
-        },
+        optional,
         readinessTimeoutSeconds: r.int("readinessTimeoutSeconds", DEFAULTS.readinessTimeoutSeconds, 60, 14400),
         warnings,
     });
@@ -629,22 +658,145 @@ function replicasSection(r: Readers, controlCount: number): StackConfig["replica
     return replicas;
 }
 
-function identitySection(r: Readers, domain: string): StackConfig["identity"] {
-    const publicHostRaw = r.str("keystonePublicHost");
-    let publicHost = domain ? `keystone.${domain}` : "";
-    if (publicHostRaw !== undefined) {
-        if (!DNS_SUBDOMAIN.test(publicHostRaw)) {
+/** The public host of every installed API, the route kind and TLS (the identity and exposure sections). */
+function exposureSection(r: Readers, domain: string, charts: readonly ChartName[]): Pick<StackConfig, "identity" | "exposure"> {
+    const hosts = publicHosts(r, domain);
+    const apis = PUBLIC_APIS.filter((a) => charts.includes(a.chart)).map((a) => ({ ...a, host: hosts[a.service] }));
+    const mode = r.oneOf("exposure", ["ingress", "gateway"] as const, DEFAULTS.exposure);
+    const ingressClass = r.matching(
+        "ingressClass",
+        DNS_SUBDOMAIN,
+        "a valid IngressClass name",
+        DEFAULTS.ingressClass,
+        DEFAULTS.ingressClass,
+    )!;
+    const gateway = mode === "gateway" ? gatewayRef(r) : undefined;
+    const tls = tlsSetting(r, mode);
+    return {
+        identity: { publicHost: hosts.keystone },
+        exposure: {
+            mode,
+            ingressClass,
+            gateway,
+            tls,
+            scheme: tls ? { scheme: "https", port: 443 } : { scheme: "http", port: 80 },
+            apis,
+        },
+    };
+}
+
+/** `<service>.<domain>` for every API, or the host `publicHosts.<service>` (or keystonePublicHost) gives. */
+function publicHosts(r: Readers, domain: string): Record<PublicService, string> {
+    const hosts = Object.fromEntries(PUBLIC_SERVICES.map((s) => [s, domain ? `${s}.${domain}` : ""])) as Record<PublicService, string>;
+    const raw = r.json("publicHosts");
+    if (raw !== undefined) {
+        if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+            r.fail(
+                "publicHosts",
+                "must be a map of service to host",
+                r.objFix("publicHosts", `.glance' images.${domain || "example.com"}`),
+            );
+        } else {
+            for (const [service, host] of Object.entries(raw)) {
+                if (!(PUBLIC_SERVICES as readonly string[]).includes(service)) {
+                    r.fail(
+                        `publicHosts.${service}`,
+                        `is not a routed API (one of ${PUBLIC_SERVICES.join(", ")})`,
+                        `pulumi config rm --path '${r.key(`publicHosts.${service}`)}'`,
+                    );
+                } else if (typeof host !== "string" || !DNS_SUBDOMAIN.test(host)) {
+                    r.fail(
+                        `publicHosts.${service}`,
+                        `${JSON.stringify(host)} is not a DNS name`,
+                        r.objFix("publicHosts", `.${service}' ${service}.${domain || "example.com"}`),
+                    );
+                } else hosts[service as PublicService] = host;
+            }
+        }
+    }
+    const keystoneRaw = r.str("keystonePublicHost");
+    if (keystoneRaw !== undefined) {
+        if (!DNS_SUBDOMAIN.test(keystoneRaw)) {
             r.fail(
                 "keystonePublicHost",
-                `${JSON.stringify(publicHostRaw)} is not a DNS name`,
+                `${JSON.stringify(keystoneRaw)} is not a DNS name`,
                 r.setFix("keystonePublicHost", `keystone.${domain || "example.com"}`),
             );
-        } else publicHost = publicHostRaw;
+        } else if (raw && typeof raw === "object" && "keystone" in raw && (raw as Record<string, unknown>).keystone !== keystoneRaw) {
+            r.fail(
+                "keystonePublicHost",
+                "and publicHosts.keystone disagree",
+                `pulumi config rm ${r.key("keystonePublicHost")} (publicHosts.keystone says the same)`,
+            );
+        } else hosts.keystone = keystoneRaw;
     }
-    return {
-        publicHost,
-        ingressClass: r.matching("ingressClass", DNS_SUBDOMAIN, "a valid IngressClass name", DEFAULTS.ingressClass, DEFAULTS.ingressClass)!,
-    };
+    const seen = new Map<string, string>();
+    for (const [service, host] of Object.entries(hosts)) {
+        if (host && seen.has(host))
+            r.fail(
+                `publicHosts.${service}`,
+                `${host} is also ${seen.get(host)}'s host: each API needs its own`,
+                r.objFix("publicHosts", `.${service}' ${service}.${domain || "example.com"}`),
+            );
+        seen.set(host, service);
+    }
+    return hosts;
+}
+
+function gatewayRef(r: Readers): GatewayRef | undefined {
+    const raw = r.json("gateway");
+    const fix = r.objFix("gateway", ".name' my-gateway (and .namespace, optionally .sectionName)");
+    if (raw === undefined) {
+        r.fail("gateway", "is required with exposure gateway: the Gateway the HTTPRoutes attach to", fix);
+        return undefined;
+    }
+    const g = raw as Record<string, unknown>;
+    const ok = (v: unknown, re: RegExp) => typeof v === "string" && re.test(v);
+    if (typeof raw !== "object" || raw === null || !ok(g.name, DNS_SUBDOMAIN) || !ok(g.namespace, DNS_LABEL)) {
+        r.fail("gateway", "must be {namespace, name, sectionName?} naming an existing Gateway", fix);
+        return undefined;
+    }
+    if (g.sectionName !== undefined && !ok(g.sectionName, DNS_SUBDOMAIN)) {
+        r.fail("gateway.sectionName", `${JSON.stringify(g.sectionName)} is not a listener name`, fix);
+        return undefined;
+    }
+    return { namespace: g.namespace as string, name: g.name as string, sectionName: g.sectionName as string | undefined };
+}
+
+function tlsSetting(r: Readers, mode: "ingress" | "gateway"): TlsSetting | undefined {
+    const issuer = r.matching("tlsClusterIssuer", DNS_SUBDOMAIN, "a ClusterIssuer name", undefined, "letsencrypt");
+    const secret = r.matching("tlsSecretName", DNS_SUBDOMAIN, "a Secret name", undefined, "openstack-public-tls");
+    const viaGateway = r.bool("gatewayTls", DEFAULTS.gatewayTls);
+    if (mode === "gateway") {
+        for (const [k, v] of [
+            ["tlsClusterIssuer", issuer],
+            ["tlsSecretName", secret],
+        ] as const) {
+            if (v !== undefined)
+                r.fail(
+                    k,
+                    "applies to exposure ingress; with a Gateway its listener terminates TLS",
+                    `pulumi config rm ${r.key(k)} && ${r.setFix("gatewayTls", "true")}`,
+                );
+        }
+        return viaGateway ? { kind: "gateway" } : undefined;
+    }
+    if (viaGateway)
+        r.fail(
+            "gatewayTls",
+            "applies to exposure gateway",
+            `pulumi config rm ${r.key("gatewayTls")} (set tlsClusterIssuer or tlsSecretName for the Ingresses)`,
+        );
+    if (issuer !== undefined && secret !== undefined) {
+        r.fail(
+            "tlsSecretName",
+            "and tlsClusterIssuer are both set: cert-manager makes the certificates, or the Secret holds one",
+            `pulumi config rm ${r.key("tlsSecretName")}`,
+        );
+    }
+    if (issuer !== undefined) return { kind: "clusterIssuer", clusterIssuer: issuer };
+    if (secret !== undefined) return { kind: "secret", secretName: secret };
+    return undefined;
 }
 
 function computeSection(r: Readers): StackConfig["compute"] {

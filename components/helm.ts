@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ChartName, chartSpec } from "./charts";
 import { StackConfig } from "./config";
+import { publicEndpointValues } from "./endpoints";
 
 /** A values tree whose leaves may be Outputs (credentials). */
 export type Values = { [key: string]: ValueLeaf };
@@ -108,7 +109,12 @@ export function osRelease(
 ): k8s.helm.v3.Release {
     const wait = chartSpec(args.chart).wait;
     const extra = cfg.charts.values[args.chart];
-    const merged = deepMerge(args.values as Record<string, unknown>, extra && cfg.charts.valuesSecret ? secretLeaves(extra) : extra);
+    // Every routed API's public host, scheme and port, in each chart that has its endpoint type.
+    const ours = deepMerge(
+        args.values as Record<string, unknown>,
+        publicEndpointValues(args.chart, cfg.exposure.apis, cfg.exposure.scheme),
+    );
+    const merged = deepMerge(ours, extra && cfg.charts.valuesSecret ? secretLeaves(extra) : extra);
     return new k8s.helm.v3.Release(
         args.chart,
         {

@@ -2,8 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
 import { deleteGuard } from "./deleteGuard";
+import { publicUrl } from "./endpoints";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
+import { publicRoutes } from "./routes";
 import { password } from "./secrets";
 import { KEYSTONE_ADMIN, Shared, horizonValues, keystoneValues } from "./values";
 
@@ -21,6 +23,10 @@ export interface IdentityArgs {
     /** The environment kubectl runs with (KUBECONFIG, KUBE_CONTEXT), for the destroy guard. */
     readonly environment: Record<string, string>;
 }
+
+/** With TLS on: where a private issuer's CA goes. */
+const CA_HINT =
+    "# The public endpoints use TLS: if their issuer is private, point the client at its CA:\n# export OS_CACERT=/path/to/ca.pem\n";
 
 /** The Service keystone's chart creates for its API (the chart has no `keystone` Service any more). */
 export const KEYSTONE_API_SERVICE = { name: "keystone-api", port: 5000 } as const;
@@ -42,7 +48,6 @@ export class Identity extends Layer {
     constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Identity", name, opts);
         const cfg = args.config;
-        const host = cfg.identity.publicHost;
         // Not after MariaDB, RabbitMQ or Memcached: every hook and pod of these charts that
         // talks to them waits for their Service itself.
         const onControlPlane = this.afterAnd(...args.controlPlaneLabels);
@@ -72,10 +77,10 @@ export class Identity extends Layer {
             this.child,
         );
 
-        this.keystoneIngress(cfg, args.namespace, keystone);
+        publicRoutes(name, cfg, args.namespace, "keystone", keystone, this.child);
 
         if (cfg.optional.horizon) {
-            this.releases.horizon = osRelease(
+            const horizon = osRelease(
                 cfg,
                 args.namespace,
                 {
@@ -88,19 +93,23 @@ export class Identity extends Layer {
                 // Not after Keystone: its pod waits for keystone-api itself.
                 onControlPlane,
             );
+            publicRoutes(name, cfg, args.namespace, "horizon", horizon, this.child);
+            this.releases.horizon = horizon;
         }
 
-        this.publicUrl = pulumi.output(`http://${host}/v3`);
+        const api = cfg.exposure.apis.find((a) => a.service === "keystone")!;
+        this.publicUrl = pulumi.output(publicUrl(api, cfg.exposure.scheme));
         this.internalUrl = pulumi.interpolate`http://${KEYSTONE_API_SERVICE.name}.${args.namespace}.svc.cluster.local:${KEYSTONE_API_SERVICE.port}/v3`;
         this.adminOpenrc = pulumi.secret(pulumi.interpolate`export OS_AUTH_URL=${this.publicUrl}
 export OS_IDENTITY_API_VERSION=3
+export OS_INTERFACE=public
 export OS_REGION_NAME=${KEYSTONE_ADMIN.region}
 export OS_PROJECT_DOMAIN_NAME=${KEYSTONE_ADMIN.projectDomainName}
 export OS_USER_DOMAIN_NAME=${KEYSTONE_ADMIN.userDomainName}
 export OS_PROJECT_NAME=${KEYSTONE_ADMIN.projectName}
 export OS_USERNAME=${KEYSTONE_ADMIN.username}
 export OS_PASSWORD=${args.shared.keystoneAdmin}
-`);
+${cfg.exposure.tls ? CA_HINT : ""}`);
 
         this.registerOutputs({
             publicUrl: this.publicUrl,
@@ -108,43 +117,5 @@ export OS_PASSWORD=${args.shared.keystoneAdmin}
             adminOpenrc: this.adminOpenrc,
             releases: this.releases,
         });
-    }
-
-    /** The Ingress of Keystone's public host, to the Service the chart creates. */
-    private keystoneIngress(cfg: StackConfig, namespace: pulumi.Input<string>, keystone: k8s.helm.v3.Release): void {
-        new k8s.networking.v1.Ingress(
-            `${this.layerName}-keystone-ingress`,
-            {
-                metadata: {
-                    name: "keystone-ingress",
-                    namespace,
-                    annotations: {
-                        // keystone-api becomes ready only after the chart's hooks; the install ends
-                        // with one readiness check of the namespace instead of a wait here.
-                        "pulumi.com/skipAwait": "true",
-                    },
-                },
-                spec: {
-                    ingressClassName: cfg.identity.ingressClass,
-                    rules: [
-                        {
-                            host: cfg.identity.publicHost,
-                            http: {
-                                paths: [
-                                    {
-                                        path: "/",
-                                        pathType: "Prefix",
-                                        backend: {
-                                            service: { name: KEYSTONE_API_SERVICE.name, port: { number: KEYSTONE_API_SERVICE.port } },
-                                        },
-                                    },
-                                ],
-                            },
-                        },
-                    ],
-                },
-            },
-            { ...this.child, dependsOn: [keystone], deleteBeforeReplace: true },
-        );
     }
 }

@@ -5,6 +5,7 @@ import { StackConfig } from "./config";
 import { deleteGuard } from "./deleteGuard";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
+import { publicRoutes } from "./routes";
 import { password } from "./secrets";
 import { Shared, glanceValues } from "./values";
 
@@ -78,6 +79,7 @@ export class Image extends Layer {
             this.afterAnd(pool, user, ...args.controlPlaneLabels),
         );
         this.releases = { glance };
+        publicRoutes(name, cfg, args.namespace, "glance", glance, this.child);
         deleteGuard(
             `${name}-glance-delete-guard`,
             {

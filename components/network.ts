@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, nodesWithRole, openvswitchNodes } from "./config";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
+import { publicRoutes } from "./routes";
 import { password } from "./secrets";
 import { Shared, neutronValues, openvswitchValues } from "./values";
 
@@ -64,6 +65,7 @@ export class Network extends Layer {
             this.afterAnd(...labels, ...args.controlPlaneLabels),
         );
         this.releases = { openvswitch, neutron };
+        publicRoutes(name, cfg, args.namespace, "neutron", neutron, this.child);
 
         this.registerOutputs({ releases: this.releases });
     }

@@ -131,8 +131,6 @@ export function keystoneValues(cfg: StackConfig, s: Shared, own: DbUser & Messag
                     },
                     test: { password: s.testUser },
                 },
-                // The catalog's public URL: the same host the Ingress routes.
-                host_fqdn_override: { public: { host: cfg.identity.publicHost } },
             },
             oslo_db: { auth: dbAuth("keystone", s, own) },
             oslo_messaging: messaging("keystone", cfg, s, own),

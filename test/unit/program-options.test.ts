@@ -6,6 +6,7 @@ import { CHARTS, CHART_CATALOG } from "../../components/charts";
 import { valuePaths } from "../../components/helm";
 import { credentialPaths, unknownPaths } from "./chart-paths";
 import { assertInstallOrder } from "./install-order";
+import { assertPublicEndpoints } from "./routes-check";
 import {
     ALL_OPTIONS_SECRET_KEYS,
     FIXTURE_CHARTS,
@@ -39,6 +40,10 @@ describe("optional charts", () => {
         for (const chart of CHART_CATALOG.filter((c) => "optional" in c).map((c) => c.name)) {
             assert.equal(release(run, chart).inputs.skipAwait, true);
         }
+    });
+
+    it("routes the optional charts' APIs too (cinder, heat, heat-cfn, horizon), each chart rendering the same public URLs", () => {
+        assertPublicEndpoints(run, CHARTS, "http");
     });
 
     it("hands the optional charts to Helm at once too, after what must exist (an adopted namespace, an existing StorageClass)", () => {

@@ -5,6 +5,7 @@ import { before, describe, it } from "node:test";
 import { CHART_CATALOG, installedCharts } from "../../components/charts";
 import { valuePaths } from "../../components/helm";
 import { credentialPaths, isCredentialPath, unknownPaths } from "./chart-paths";
+import { assertPublicEndpoints } from "./routes-check";
 import { FAKE_ADMIN_KEY, FAKE_FSID, FAKE_GLANCE_KEY } from "./mocks";
 import { ProgramRun, byType, devStackConfig, get, named, release, runProgram, stringLeaves } from "./program-fixture";
 
@@ -347,18 +348,20 @@ describe("chart values", () => {
         }
     });
 
-    it("publishes Keystone under one host: the Ingress and the catalog agree", () => {
-        const [ing] = byType(run, "kubernetes:networking.k8s.io/v1:Ingress");
-        const rule = ing.inputs.spec.rules[0];
-        assert.equal(ing.inputs.metadata.name, "keystone-ingress");
-        assert.equal(ing.inputs.spec.ingressClassName, "nginx");
-        assert.equal(rule.host, "keystone.citec.com");
-        assert.deepEqual(rule.http.paths[0], {
-            path: "/",
-            pathType: "Prefix",
-            backend: { service: { name: "keystone-api", port: { number: 5000 } } },
+    it("routes every API on its own host to the chart's Service, and every chart renders the same public URLs", () => {
+        assertPublicEndpoints(run, DEV_CHARTS, "http");
+        const keystone = byType(run, "kubernetes:networking.k8s.io/v1:Ingress").find((i) => i.name === "identity-keystone-ingress")!;
+        assert.equal(keystone.inputs.metadata.name, "keystone-ingress");
+        assert.equal(keystone.inputs.spec.ingressClassName, "nginx");
+        assert.deepEqual(run.outputs.publicEndpoints, {
+            keystone: "http://keystone.citec.com/v3",
+            glance: "http://glance.citec.com",
+            nova: "http://nova.citec.com/v2.1/",
+            novncproxy: "http://novncproxy.citec.com/vnc_auto.html",
+            neutron: "http://neutron.citec.com",
+            placement: "http://placement.citec.com/",
         });
-        assert.equal(get(release(run, "keystone").inputs.values, "endpoints.identity.host_fqdn_override.public.host"), rule.host);
+        assert.equal(run.outputs.keystonePublicUrl, "http://keystone.citec.com/v3");
     });
 
     it("runs Glance on RBD with the pool, user and replica count the Ceph commands use", () => {
