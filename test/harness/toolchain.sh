@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs (or reuses) everything the engine and the simulator need, built from Go modules and
 # Debian packages, cached per version under $OSH_CACHE so a second run only checks.
-# Usage: toolchain.sh [component...]   (default: all). Prints one timing line per component.
+# Usage: toolchain.sh [component...]   (default: all; the optional keystone only when named).
+# Prints one timing line per component.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/versions.sh"
@@ -140,7 +141,33 @@ check_npm_pins() {
 
 . "$here/build-cluster.sh"
 
+# A real Keystone for tests (test/harness/keystone): a virtualenv of the system python3 with the
+# lock's exact wheels, checked against their hashes; nothing is resolved or built here. Not part of
+# the default set: the deploy and the e2e do not use it.
+. "$here/keystone/venv.sh"
+check_keystone_pins() {
+  local p
+  command -v python3 >/dev/null || { echo "keystone needs python3 $KEYSTONE_PYTHON on PATH" >&2; exit 1; }
+  for p in "keystone==$KEYSTONE_VERSION" "python-openstackclient==$OPENSTACKCLIENT_VERSION"; do
+    grep -q "^$p " "$KEYSTONE_LOCK" || { echo "$KEYSTONE_LOCK does not pin $p (versions.sh): regenerate it with keystone/lock.sh" >&2; exit 1; }
+  done
+  python3 -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$KEYSTONE_PYTHON'.split('.'))))" ||
+    { echo "the Keystone lock holds CPython $KEYSTONE_PYTHON wheels, python3 is $(python3 --version 2>&1): regenerate it with keystone/lock.sh" >&2; exit 1; }
+  keystone_paths
+}
+build_keystone() { quietly keystone _build_keystone; }
+_build_keystone() {
+  # A venv is not relocatable (its scripts name its path), so it is built in place; the stamp
+  # marks it complete.
+  rm -rf "$KEYSTONE_VENV"
+  python3 -m venv "$KEYSTONE_VENV"
+  "$KEYSTONE_VENV/bin/pip" install --no-input --require-hashes --no-deps --only-binary :all: -r "$KEYSTONE_LOCK"
+  "$KEYSTONE_VENV/bin/pip" check
+  "$KEYSTONE_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("keystone"))' | grep -qx "$KEYSTONE_VERSION"
+}
+
 all=(apt pulumi langhost k8s-provider command-provider random-provider plugins etcd kubernetes kwok helm sim-controller)
+optional=(keystone)
 want=("${@:-${all[@]}}")
 T0=$(date +%s)
 for c in "${want[@]}"; do
@@ -157,7 +184,8 @@ for c in "${want[@]}"; do
     kubernetes) run_step "kubernetes" "$OSH_CACHE/.done-kubernetes-$KUBERNETES_VERSION" build_kubernetes ;;
     kwok) run_step "kwok" "$OSH_CACHE/.done-kwok-$KWOK_VERSION" build_kwok ;;
     helm) run_step "helm" "$OSH_CACHE/.done-helm-$HELM_VERSION" build_helm ;;
-    *) echo "unknown component $c (known: ${all[*]})" >&2; exit 2 ;;
+    keystone) check_keystone_pins; run_step "keystone" "$KEYSTONE_STAMP" build_keystone ;;
+    *) echo "unknown component $c (known: ${all[*]} ${optional[*]})" >&2; exit 2 ;;
   esac
 done
 echo "toolchain: total $(( $(date +%s) - T0 ))s"

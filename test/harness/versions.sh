@@ -17,5 +17,12 @@ KUBERNETES_VERSION=1.36.1
 ETCD_VERSION=3.6.14
 KWOK_VERSION=0.8.0
 HELM_VERSION=3.20.2
+# A real Keystone as a loopback process (test/harness/keystone): keystone's 2026.1 (Gazpacho)
+# series is 29.x (30.x is 2026.2), and the client is that series' python-openstackclient. Every
+# other package is pinned, with hashes, in test/harness/keystone/requirements.lock, resolved with
+# the series' upper constraints; its wheels are those for KEYSTONE_PYTHON (CPython, x86_64 Linux).
+KEYSTONE_VERSION=29.1.0
+OPENSTACKCLIENT_VERSION=9.0.0
+KEYSTONE_PYTHON=3.11
 
 OSH_CACHE="${OSH_PULUMI_CACHE:-$HOME/.cache/openstack-helm-pulumi}"
