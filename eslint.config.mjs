@@ -25,7 +25,11 @@ export default tseslint.config(
     {
         // Plain Node scripts: the harness's, this file, and the doctor the readiness check runs.
         files: ["**/*.mjs", "**/*.cjs"],
-        languageOptions: { globals: { process: "readonly", console: "readonly", require: "readonly", module: "writable" } },
+        languageOptions: {
+            globals: { process: "readonly", console: "readonly", require: "readonly", module: "writable", URL: "readonly", Buffer: "readonly" },
+        },
+        // CommonJS is what `node -e` runs.
+        rules: { "@typescript-eslint/no-require-imports": "off" },
     },
     {
         // Mocks and fixtures handle the SDK's untyped wire formats.

@@ -16,6 +16,7 @@ import { Preflight, nothingBefore } from "./components/preflight";
 import { Readiness } from "./components/readiness";
 import { clusterEnvironment } from "./components/shell";
 import { Storage } from "./components/storage";
+import { Verification } from "./components/verification";
 
 const stackConfig = new pulumi.Config();
 const config = loadConfig({ get: (key) => stackConfig.get(key), isSecret: (key) => isConfigSecret(`${PROJECT}:${key}`) });
@@ -124,6 +125,22 @@ const readiness = new Readiness(
     { providers, dependsOn: [...platform, infra, identity, image, compute, network] },
 );
 
+// The proof that the cloud answers, after the readiness check (verify: false skips it).
+const verification = config.verification.enabled
+    ? new Verification(
+          "verification",
+          {
+              config,
+              authUrl: identity.publicUrl,
+              adminPassword: infra.shared.keystoneAdmin,
+              serviceUsers: { ...image.serviceUsers, ...compute.serviceUsers, ...network.serviceUsers },
+              releases,
+              environment,
+          },
+          { providers, dependsOn: [readiness] },
+      )
+    : undefined;
+
 export const namespace = storage.namespace;
 export const keystonePublicUrl = identity.publicUrl;
 /** Each routed API's public URL, as its chart registers it in the catalog. */
@@ -139,3 +156,7 @@ export const chartReleases = pulumi.output(
     Object.fromEntries(releaseByChart.map(([chart, r]) => [chart, { chart: r.status.chart, version: r.status.version }])),
 );
 export const readinessSummary = readiness.summary;
+/** Per check of the cloud (token, catalog, users, APIs, agents): ok, skipped, detail, milliseconds. */
+export const verificationChecks = verification
+    ? verification.checks
+    : pulumi.output([{ check: "verification", ok: true, skipped: true, detail: "skipped: verify is false", ms: 0 }]);

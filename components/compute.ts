@@ -30,6 +30,8 @@ export interface ComputeArgs {
  */
 export class Compute extends Layer {
     public readonly releases: Partial<Record<"placement" | "libvirt" | "nova" | "cinder" | "heat", k8s.helm.v3.Release>>;
+    /** The password of each chart's own Keystone service user, by user name (the verification logs each in). */
+    public readonly serviceUsers: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: ComputeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Compute", name, opts);
@@ -49,7 +51,7 @@ export class Compute extends Layer {
                 chart: "placement",
                 values: placementValues(s, {
                     db: password(`${name}-placement-db-password`, this),
-                    keystone: password(`${name}-placement-keystone-password`, this),
+                    keystone: (this.serviceUsers.placement = password(`${name}-placement-keystone-password`, this)),
                     novaApiDb: password(`${name}-placement-nova-api-db-password`, this),
                 }),
             },
@@ -71,7 +73,7 @@ export class Compute extends Layer {
                     {
                         db: password(`${name}-nova-db-password`, this),
                         messaging: password(`${name}-nova-rabbitmq-password`, this),
-                        keystone: password(`${name}-nova-keystone-password`, this),
+                        keystone: (this.serviceUsers.nova = password(`${name}-nova-keystone-password`, this)),
                         neutron: password(`${name}-nova-neutron-keystone-password`, this),
                         placement: password(`${name}-nova-placement-keystone-password`, this),
                         cinder: password(`${name}-nova-cinder-keystone-password`, this),
@@ -91,7 +93,7 @@ export class Compute extends Layer {
             publicRoutes(name, cfg, args.namespace, chart, release, this.child);
         }
 
-        this.registerOutputs({ releases: this.releases });
+        this.registerOutputs({ releases: this.releases, serviceUsers: this.serviceUsers });
     }
 
     private cinder(cfg: StackConfig, args: ComputeArgs, ceph: CephClient): k8s.helm.v3.Release {
@@ -107,7 +109,7 @@ export class Compute extends Layer {
                     {
                         db: password(`${name}-cinder-db-password`, this),
                         messaging: password(`${name}-cinder-rabbitmq-password`, this),
-                        keystone: password(`${name}-cinder-keystone-password`, this),
+                        keystone: (this.serviceUsers.cinder = password(`${name}-cinder-keystone-password`, this)),
                         nova: password(`${name}-cinder-nova-keystone-password`, this),
                         service: password(`${name}-cinder-service-keystone-password`, this),
                         glance: password(`${name}-cinder-glance-keystone-password`, this),
@@ -130,7 +132,7 @@ export class Compute extends Layer {
                 values: heatValues(cfg, args.shared, {
                     db: password(`${name}-heat-db-password`, this),
                     messaging: password(`${name}-heat-rabbitmq-password`, this),
-                    keystone: password(`${name}-heat-keystone-password`, this),
+                    keystone: (this.serviceUsers.heat = password(`${name}-heat-keystone-password`, this)),
                     trustee: password(`${name}-heat-trustee-password`, this),
                     stackUser: password(`${name}-heat-stack-user-password`, this),
                 }),

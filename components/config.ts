@@ -120,6 +120,13 @@ export interface StackConfig {
 
     readonly readinessTimeoutSeconds: number;
 
+    /** The check that the cloud answers, after the readiness check. */
+    readonly verification: {
+        readonly enabled: boolean;
+        /** host[:port] -> address:port the checks connect to instead (as curl --resolve), before DNS has the hosts. */
+        readonly resolve: Readonly<Record<string, string>>;
+    };
+
     /** What the config does that is allowed but unchecked (logged as warnings). */
     readonly warnings: readonly string[];
 }
@@ -164,6 +171,7 @@ export const DEFAULTS = {
     enableHorizon: false,
     enableHeat: false,
     readinessTimeoutSeconds: 1800,
+    verify: true,
 } as const;
 
 /**
@@ -303,6 +311,7 @@ export function loadConfig(reader: ConfigReader): StackConfig {
         network: networkSection(r),
         optional,
         readinessTimeoutSeconds: r.int("readinessTimeoutSeconds", DEFAULTS.readinessTimeoutSeconds, 60, 14400),
+        verification: verificationSection(r),
         warnings,
     });
     if (problems.length > 0) throw new ConfigError(problems);
@@ -797,6 +806,27 @@ function tlsSetting(r: Readers, mode: "ingress" | "gateway"): TlsSetting | undef
     if (issuer !== undefined) return { kind: "clusterIssuer", clusterIssuer: issuer };
     if (secret !== undefined) return { kind: "secret", secretName: secret };
     return undefined;
+}
+
+function verificationSection(r: Readers): StackConfig["verification"] {
+    const resolve: Record<string, string> = {};
+    const raw = r.json("verifyResolve");
+    const fix = r.objFix("verifyResolve", `["keystone.example.com:80"]' 192.0.2.10:80`);
+    if (raw !== undefined) {
+        if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+            r.fail("verifyResolve", "must be a map of host[:port] to address:port", fix);
+        else {
+            for (const [host, to] of Object.entries(raw)) {
+                const [name, port] = host.split(":");
+                if (!DNS_SUBDOMAIN.test(name) || (port !== undefined && !/^\d{1,5}$/.test(port))) {
+                    r.fail(`verifyResolve.${host}`, "is not a host or host:port", fix);
+                } else if (typeof to !== "string" || !/^[0-9A-Za-z.:[\]-]+:\d{1,5}$/.test(to)) {
+                    r.fail(`verifyResolve.${host}`, `${JSON.stringify(to)} is not address:port`, fix);
+                } else resolve[host] = to;
+            }
+        }
+    }
+    return { enabled: r.bool("verify", DEFAULTS.verify), resolve };
 }
 
 function computeSection(r: Readers): StackConfig["compute"] {

@@ -90,6 +90,18 @@ export const PUBLIC_APIS: readonly PublicApi[] = [
     { service: "horizon", endpoint: "dashboard", chart: "horizon", portName: "web", backend: { name: "horizon-int", port: 80 }, path: "" },
 ];
 
+/** The catalog entry (service type and name) each API's chart registers; the console proxy and the dashboard have none. */
+export const CATALOG_ENTRIES: Readonly<Partial<Record<PublicService, { readonly type: string; readonly name: string }>>> = {
+    keystone: { type: "identity", name: "keystone" },
+    glance: { type: "image", name: "glance" },
+    nova: { type: "compute", name: "nova" },
+    neutron: { type: "network", name: "neutron" },
+    placement: { type: "placement", name: "placement" },
+    cinder: { type: "volumev3", name: "cinderv3" },
+    heat: { type: "orchestration", name: "heat" },
+    "heat-cfn": { type: "cloudformation", name: "heat-cfn" },
+};
+
 /** How the public endpoints are reached: plain HTTP on 80, or TLS terminated at the route on 443. */
 export interface PublicScheme {
     readonly scheme: "http" | "https";

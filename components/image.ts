@@ -38,6 +38,8 @@ export interface ImageArgs {
  */
 export class Image extends Layer {
     public readonly releases: Record<"glance", k8s.helm.v3.Release>;
+    /** The password of each chart's own Keystone service user, by user name (the verification logs each in). */
+    public readonly serviceUsers: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Image", name, opts);
@@ -69,7 +71,7 @@ export class Image extends Layer {
                     {
                         db: password(`${name}-glance-db-password`, this),
                         messaging: password(`${name}-glance-rabbitmq-password`, this),
-                        keystone: password(`${name}-glance-keystone-password`, this),
+                        keystone: (this.serviceUsers.glance = password(`${name}-glance-keystone-password`, this)),
                         objectStore: password(`${name}-glance-object-store-password`, this),
                     },
                     { pool: GLANCE_POOL, user: GLANCE_CEPH_USER.name },
@@ -92,6 +94,6 @@ export class Image extends Layer {
             this.child,
         );
 
-        this.registerOutputs({ releases: this.releases });
+        this.registerOutputs({ releases: this.releases, serviceUsers: this.serviceUsers });
     }
 }

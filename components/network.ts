@@ -27,6 +27,8 @@ export interface NetworkArgs {
  */
 export class Network extends Layer {
     public readonly releases: Record<"openvswitch" | "neutron", k8s.helm.v3.Release>;
+    /** The password of each chart's own Keystone service user, by user name (the verification logs each in). */
+    public readonly serviceUsers: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Network", name, opts);
@@ -50,7 +52,7 @@ export class Network extends Layer {
                     {
                         db: password(`${name}-neutron-db-password`, this),
                         messaging: password(`${name}-neutron-rabbitmq-password`, this),
-                        keystone: password(`${name}-neutron-keystone-password`, this),
+                        keystone: (this.serviceUsers.neutron = password(`${name}-neutron-keystone-password`, this)),
                         nova: password(`${name}-neutron-nova-keystone-password`, this),
                         placement: password(`${name}-neutron-placement-keystone-password`, this),
                         designate: password(`${name}-neutron-designate-keystone-password`, this),
@@ -67,6 +69,6 @@ export class Network extends Layer {
         this.releases = { openvswitch, neutron };
         publicRoutes(name, cfg, args.namespace, "neutron", neutron, this.child);
 
-        this.registerOutputs({ releases: this.releases });
+        this.registerOutputs({ releases: this.releases, serviceUsers: this.serviceUsers });
     }
 }

@@ -61,6 +61,9 @@ prepare() {
     pulumi config set helmTimeoutSeconds 300
     pulumi config set rabbitmqTimeoutSeconds 300
     pulumi config set readinessTimeoutSeconds 300
+    # Nothing answers behind the simulator's routes until a test registers the charts' services in
+    # a real Keystone (the e2e does, then turns the verification on).
+    pulumi config set verify false
   fi
   log "stack $STACK ready in $PROJECT_DIR ($((SECONDS - t0))s)"
 }

@@ -14,7 +14,7 @@ const sources = fs
 const layers = sources.filter(([, src]) => /export class \w+ extends Layer\b/.test(src));
 
 describe("the layer skeleton", () => {
-    it("is what all nine components are built on", () => {
+    it("is what all ten components are built on", () => {
         assert.deepEqual(layers.map(([f]) => f).sort(), [
             "compute.ts",
             "dnsRbac.ts",
@@ -25,6 +25,7 @@ describe("the layer skeleton", () => {
             "preflight.ts",
             "readiness.ts",
             "storage.ts",
+            "verification.ts",
         ]);
         for (const [f, src] of sources.filter(([f]) => f !== "layer.ts")) {
             assert.ok(!src.includes("extends pulumi.ComponentResource"), `${f} should extend the skeleton`);

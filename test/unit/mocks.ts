@@ -41,6 +41,8 @@ export interface Registered {
     readonly custom: boolean;
 }
 
+/** What the verification Command prints under mocks (the real one runs components/scripts/verify.cjs). */
+export const FAKE_CHECK = { check: "token", ok: true, detail: "admin token from http://keystone.citec.com/v3", ms: 12 };
 export const FAKE_FSID = "5c0f6f2e-0b8e-4d3f-9a54-3f1c2c7e9d10";
 export const FAKE_ADMIN_KEY = "AQBfakeadminkeyfakeadminkeyfakeadmin==";
 export const FAKE_GLANCE_KEY = "AQBfakeglancekeyfakeglancekeyfakegl==";
@@ -91,6 +93,7 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>, id?
             else if (create.includes("get-key client.admin")) stdout = `${FAKE_ADMIN_KEY}\n`;
             else if (create.includes("rbd pool init")) stdout = `${/rbd pool init '([^']+)'/.exec(create)![1]}\n`;
             else if (create.includes("workloads")) stdout = "all 20 workloads in openstack are ready\n";
+            else if (create.includes("VERIFY_JS")) stdout = `${JSON.stringify({ checks: [FAKE_CHECK] })}\n`;
             return { ...inputs, stdout, stderr: "" };
         }
         case "kubernetes:helm.sh/v3:Release":

@@ -10,9 +10,18 @@ import { FAKE_ADMIN_KEY, FAKE_FSID, FAKE_GLANCE_KEY } from "./mocks";
 import { ProgramRun, byType, devStackConfig, get, named, release, runProgram, stringLeaves } from "./program-fixture";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
-const COMPONENT_TYPES = ["Preflight", "Storage", "DnsRbac", "Infra", "Identity", "Image", "Compute", "Network", "Readiness"].map(
-    (t) => `openstack-helm-pulumi:components:${t}`,
-);
+const COMPONENT_TYPES = [
+    "Preflight",
+    "Storage",
+    "DnsRbac",
+    "Infra",
+    "Identity",
+    "Image",
+    "Compute",
+    "Network",
+    "Readiness",
+    "Verification",
+].map((t) => `openstack-helm-pulumi:components:${t}`);
 const DEV_CHARTS = installedCharts({ cinder: false, horizon: false, heat: false });
 
 let run: ProgramRun;
@@ -109,7 +118,7 @@ describe("parenting", () => {
         for (const r of run.resources) {
             if (!r.custom || r.type.startsWith("pulumi:")) continue;
             if (r.type === RELEASE) continue; // releases are named after their chart
-            assert.match(r.name, /^(preflight|storage|dns-rbac|infra|identity|image|compute|network|readiness)-/, r.name);
+            assert.match(r.name, /^(preflight|storage|dns-rbac|infra|identity|image|compute|network|readiness|verification)-/, r.name);
         }
     });
 });
