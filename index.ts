@@ -65,7 +65,7 @@ const infra = new Infra(
     { providers, dependsOn: platform },
 );
 // Not after infra: keystone's hooks and pods wait for MariaDB, Memcached and RabbitMQ themselves;
-// MariaDB is kept until Keystone's pre-delete hook has run (a destroy guard, not an install edge).
+// destroy deletes it before MariaDB, which its pre-delete hook needs (a destroy-order marker, not an install edge).
 const identity = new Identity(
     "identity",
     {
@@ -74,12 +74,11 @@ const identity = new Identity(
         shared: infra.shared,
         controlPlaneLabels: infra.controlPlaneLabels,
         preDeleteNeeds: [infra.releases.mariadb],
-        environment,
     },
     { providers, dependsOn: platform },
 );
-// Not after identity: glance's hooks and pods wait for keystone-api; Keystone is kept until
-// glance's pre-delete hook (which deletes images through it) has run.
+// Not after identity: glance's hooks and pods wait for keystone-api; destroy deletes it before
+// Keystone, which its pre-delete hook (deleting the bootstrap images) needs.
 const image = new Image(
     "image",
     {

@@ -100,6 +100,16 @@ export function chartRef(
     return { chart, version: cfg.charts.versions[chart], repositoryOpts: { repo: src.repository } };
 }
 
+/** What each release was told to wait for (its dependsOn), for the destroy-order markers. */
+const releaseDependsOn = new WeakMap<k8s.helm.v3.Release, readonly pulumi.Input<pulumi.Resource>[]>();
+
+/** The resources a release was created to wait for (its dependsOn). */
+export function dependsOnOf(release: k8s.helm.v3.Release): readonly pulumi.Input<pulumi.Resource>[] {
+    const deps = releaseDependsOn.get(release);
+    if (!deps) throw new Error("not a release made by osRelease");
+    return deps;
+}
+
 /** One openstack-helm release, named after its chart, in the OpenStack namespace. */
 export function osRelease(
     cfg: StackConfig,
@@ -115,7 +125,7 @@ export function osRelease(
         publicEndpointValues(args.chart, cfg.exposure.apis, cfg.exposure.scheme),
     );
     const merged = deepMerge(ours, extra && cfg.charts.valuesSecret ? secretLeaves(extra) : extra);
-    return new k8s.helm.v3.Release(
+    const release = new k8s.helm.v3.Release(
         args.chart,
         {
             name: args.chart,
@@ -133,4 +143,7 @@ export function osRelease(
         },
         opts,
     );
+    const d = opts.dependsOn;
+    releaseDependsOn.set(release, d === undefined ? [] : Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>]);
+    return release;
 }

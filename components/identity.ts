@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
-import { deleteGuard } from "./deleteGuard";
+import { deleteOrderMarker } from "./destroyOrder";
 import { publicUrl } from "./endpoints";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
@@ -20,8 +20,6 @@ export interface IdentityArgs {
     readonly controlPlaneLabels: readonly pulumi.Resource[];
     /** What Keystone's pre-delete hook needs (its credential cleanup drops a table: MariaDB). */
     readonly preDeleteNeeds: readonly k8s.helm.v3.Release[];
-    /** The environment kubectl runs with (KUBECONFIG, KUBE_CONTEXT), for the destroy guard. */
-    readonly environment: Record<string, string>;
 }
 
 /** With TLS on: where a private issuer's CA goes. */
@@ -51,6 +49,8 @@ export class Identity extends Layer {
         // Not after MariaDB, RabbitMQ or Memcached: every hook and pod of these charts that
         // talks to them waits for their Service itself.
         const onControlPlane = this.afterAnd(...args.controlPlaneLabels);
+        // Deleted before MariaDB (its pre-delete hook needs it), without installing after it.
+        const deleteOrder = deleteOrderMarker(`${name}-keystone-delete-order`, args.preDeleteNeeds, this.child);
 
         const keystone = osRelease(
             cfg,
@@ -62,20 +62,9 @@ export class Identity extends Layer {
                     messaging: password(`${name}-keystone-rabbitmq-password`, this),
                 }),
             },
-            onControlPlane,
+            this.afterAnd(...args.controlPlaneLabels, deleteOrder),
         );
         this.releases = { keystone };
-        deleteGuard(
-            `${name}-keystone-delete-guard`,
-            {
-                release: "keystone",
-                namespace: args.namespace,
-                needs: args.preDeleteNeeds,
-                environment: args.environment,
-                helmTimeoutSeconds: cfg.charts.timeoutSeconds,
-            },
-            this.child,
-        );
 
         publicRoutes(name, cfg, args.namespace, "keystone", keystone, this.child);
 

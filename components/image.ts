@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CephCommandContext, CephUserSpec, cephPool, cephUser } from "./ceph";
 import { StackConfig } from "./config";
-import { deleteGuard } from "./deleteGuard";
+import { deleteOrderMarker } from "./destroyOrder";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
@@ -78,21 +78,16 @@ export class Image extends Layer {
                 ),
             },
             // Not after Keystone: every hook and pod of glance that calls it waits for keystone-api.
-            this.afterAnd(pool, user, ...args.controlPlaneLabels),
+            // Deleted before Keystone (its pre-delete hook needs it), without installing after it.
+            this.afterAnd(
+                pool,
+                user,
+                ...args.controlPlaneLabels,
+                deleteOrderMarker(`${name}-glance-delete-order`, args.preDeleteNeeds, this.child),
+            ),
         );
         this.releases = { glance };
         publicRoutes(name, cfg, args.namespace, "glance", glance, this.child);
-        deleteGuard(
-            `${name}-glance-delete-guard`,
-            {
-                release: "glance",
-                namespace: args.namespace,
-                needs: args.preDeleteNeeds,
-                environment: args.ceph.environment,
-                helmTimeoutSeconds: cfg.charts.timeoutSeconds,
-            },
-            this.child,
-        );
 
         this.registerOutputs({ releases: this.releases, serviceUsers: this.serviceUsers });
     }

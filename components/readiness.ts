@@ -43,7 +43,7 @@ export class Readiness extends Layer {
                 // Check again whenever any release changes.
                 triggers: args.releases.map((r) => r.status.revision),
             },
-            // After every layer (the destroy guards too, so a finished install has them all).
+            // After every layer, so a finished install has all of its resources.
             this.afterAnd(...args.releases),
         );
         this.summary = check.stdout;

@@ -11,7 +11,7 @@ before(async () => {
 });
 
 describe("install order (dev stack)", () => {
-    it("hands every chart to Helm at once, after what must exist, with a destroy guard per pre-delete hook", () => {
+    it("hands every chart to Helm at once, after what must exist, deleted before what its pre-delete hooks need", () => {
         assertInstallOrder(run, installedCharts({ cinder: false, horizon: false, heat: false }));
     });
 

@@ -3,9 +3,7 @@
 // edge; what a chart's own hooks and pods wait for is not. Used by the dev-stack test
 // (install-order.test.ts) and the all-options one (program-options.test.ts).
 import assert from "node:assert/strict";
-import { ChartName, chartSpec } from "../../components/charts";
-import { RELEASE_GONE_SCRIPT } from "../../components/deleteGuard";
-import { script } from "../../components/shell";
+import { ChartName } from "../../components/charts";
 import { afterReleases, atOnce, loadGraph as loadModelGraph, simulate } from "../harness/bench/model";
 import { loadGraph } from "../harness/dependency-graph";
 import { Registered } from "./mocks";
@@ -61,7 +59,7 @@ const labelPatches = (run: ProgramRun, label: string) =>
  * - every release waits for what must exist: the preflight check, the storage layer (namespace,
  *   StorageClass, ceph-etc, pvc-ceph-client-key), DNS RBAC, and the label of every node its pods
  *   select (a DaemonSet created before its label counts as ready with no pods);
- * - each chart with pre-delete hooks has a destroy guard on what those hooks need.
+ * - destroy deletes each chart with pre-delete hooks in an earlier round than what they need.
  */
 export function assertInstallOrder(run: ProgramRun, charts: readonly ChartName[]): void {
     const edges = releaseEdges(run);
@@ -92,10 +90,10 @@ export function assertInstallOrder(run: ProgramRun, charts: readonly ChartName[]
         const sc = run.resources.find((r) => r.name === "storage-storageclass");
         if (sc) assert.ok(waitsFor(run, release(run, chart)).has(sc.urn), `${chart}'s volumes use the StorageClass`);
     }
-    assertDeleteGuards(run, charts);
+    assertDeleteOrder(run, charts);
 }
 
-/** What each chart's pre-delete hooks need, as releases: the guard of that chart must wait for exactly these. */
+/** What each chart's pre-delete hooks need, as releases: destroy must delete the chart before them. */
 export const PRE_DELETE_NEEDS: Partial<Record<ChartName, ChartName[]>> = {
     // keystone-credential-cleanup waits for oslo_db: the mariadb Service.
     keystone: ["mariadb"],
@@ -103,7 +101,7 @@ export const PRE_DELETE_NEEDS: Partial<Record<ChartName, ChartName[]>> = {
     glance: ["keystone"],
 };
 
-function assertDeleteGuards(run: ProgramRun, charts: readonly ChartName[]): void {
+function assertDeleteOrder(run: ProgramRun, charts: readonly ChartName[]): void {
     // The pre-delete hooks of the charts' data: a Service one waits for is a release that must outlive it.
     for (const hook of graph.pre_delete_hooks) {
         const chart = hook.id.split("/")[0] as ChartName;
@@ -114,22 +112,57 @@ function assertDeleteGuards(run: ProgramRun, charts: readonly ChartName[]): void
             assert.ok(PRE_DELETE_NEEDS[chart]?.includes(owner as ChartName), `${hook.id} waits for Service ${service} of ${owner}`);
         }
     }
-    const guards = run.resources.filter((r) => r.name.endsWith("-delete-guard"));
-    assert.deepEqual(
-        guards.map((g) => g.inputs.environment.RELEASE).sort(),
-        Object.keys(PRE_DELETE_NEEDS)
-            .filter((c) => charts.includes(c as ChartName))
-            .sort(),
-    );
-    for (const g of guards) {
-        const chart = g.inputs.environment.RELEASE as ChartName;
-        const needs = PRE_DELETE_NEEDS[chart]!.map((c) => release(run, c).urn);
-        assert.deepEqual([...g.dependencies].filter((u) => byType(run, RELEASE).some((r) => r.urn === u)).sort(), [...needs].sort());
-        assert.equal(g.inputs.delete, script(RELEASE_GONE_SCRIPT), `${g.name} waits on delete for ${chart} to be uninstalled`);
-        assert.equal(g.inputs.triggers, undefined, `${g.name} is never replaced, so it is deleted only with its release`);
-        assert.ok(!waitsFor(run, release(run, chart)).has(g.urn), `${chart} does not wait for its guard`);
-        assert.equal(chartSpec(chart).wait, "hooks");
-        const readiness = named(run, "readiness-namespace-ready");
-        assert.ok(waitsFor(run, readiness).has(g.urn), `the install ends after ${g.name} exists`);
+    const rounds = deleteRounds(run);
+    const roundOf = (chart: ChartName) => rounds.get(release(run, chart).urn)!;
+    for (const [chart, needs] of Object.entries(PRE_DELETE_NEEDS) as [ChartName, ChartName[]][]) {
+        if (!charts.includes(chart)) continue;
+        for (const need of needs) {
+            assert.ok(
+                roundOf(chart) < roundOf(need),
+                `destroy deletes ${chart} (round ${roundOf(chart)}) before ${need} (round ${roundOf(need)})`,
+            );
+        }
+        const marker = named(run, `${release(run, chart).parent.split("::").at(-1)}-${chart}-delete-order`);
+        assert.ok(waitsFor(run, release(run, chart)).has(marker.urn), `${chart} is ordered by its marker`);
+        assert.ok(
+            ![...waitsFor(run, marker)].some((u) => byType(run, RELEASE).some((r) => r.urn === u)),
+            `${marker.name} waits for no release`,
+        );
     }
+}
+
+/**
+ * The rounds `pulumi destroy` deletes in, as the engine schedules them (ScheduleDeletes in
+ * pkg/resource/deploy/step_generator.go at the pinned version): a resource's dependencies are its
+ * dependency list, its parent (its provider is everyone's, so it changes no order) and, for a component among them, that component's
+ * children registered before it; each round deletes what nothing left depends on, and a round
+ * must finish before the next starts. Returns urn -> round (0 is deleted first).
+ */
+export function deleteRounds(run: ProgramRun): Map<string, number> {
+    const order = run.resources;
+    const index = new Map(order.map((r, i) => [r.urn, i]));
+    const childrenOf = new Map<string, string[]>();
+    for (const r of order) if (r.parent) childrenOf.set(r.parent, [...(childrenOf.get(r.parent) ?? []), r.urn]);
+    const descendants = (urn: string): string[] => (childrenOf.get(urn) ?? []).flatMap((c) => [c, ...descendants(c)]);
+    const deps = new Map<string, Set<string>>();
+    for (const r of order) {
+        const set = new Set<string>();
+        for (const d of r.dependencies) {
+            set.add(d);
+            const dep = order.find((x) => x.urn === d);
+            if (dep && !dep.custom) for (const c of descendants(d)) if ((index.get(c) ?? Infinity) < index.get(r.urn)!) set.add(c);
+        }
+        if (r.parent && index.has(r.parent)) set.add(r.parent);
+        deps.set(r.urn, new Set([...set].filter((u) => index.has(u))));
+    }
+    const condemned = new Set(order.map((r) => r.urn));
+    const forward: string[][] = [];
+    while (condemned.size > 0) {
+        const round = [...condemned].filter((u) => ![...deps.get(u)!].some((d) => condemned.has(d)));
+        assert.ok(round.length > 0, "a dependency cycle");
+        for (const u of round) condemned.delete(u);
+        forward.push(round);
+    }
+    forward.reverse();
+    return new Map(forward.flatMap((round, i) => round.map((u) => [u, i] as [string, number])));
 }

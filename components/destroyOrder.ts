@@ -1,0 +1,29 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { dependsOnOf } from "./helm";
+
+/**
+ * Destroy order without install order. `pulumi destroy` deletes in rounds (the engine's
+ * ScheduleDeletes): a resource goes in an earlier round than every resource of lesser dependency
+ * depth, and a round finishes before the next begins. A release whose pre-delete hooks need other
+ * releases (keystone's credential cleanup needs MariaDB) must therefore be deeper than them, but
+ * depending on them would make its install wait for what its own pods already wait for. So it
+ * depends on this marker instead: a Command that does nothing, created at once, that depends on
+ * what the needed releases depend on (and is parented and fed like them), which puts it at their
+ * depth and the release one deeper. test/unit/install-order.ts replays the engine's rounds.
+ */
+export function deleteOrderMarker(
+    name: string,
+    needs: readonly k8s.helm.v3.Release[],
+    opts: pulumi.CustomResourceOptions,
+): command.local.Command {
+    return new command.local.Command(
+        name,
+        {
+            create: `echo 'orders the delete of this layer's release before ${needs.length} release(s) its pre-delete hooks need'`,
+            interpreter: ["/bin/bash", "-c"],
+        },
+        { ...opts, dependsOn: needs.flatMap((n) => [...dependsOnOf(n)]) },
+    );
+}
