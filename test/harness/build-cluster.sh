@@ -72,6 +72,16 @@ _build_kwok() {
   } > "$OSH_CACHE/kwok/stages.yaml"
 }
 
+build_gateway_api() { quietly gateway-api _build_gateway_api; }
+_build_gateway_api() {
+  local m
+  wrapper "$OSH_CACHE/build/gateway-api" 1.25.0
+  go get "sigs.k8s.io/gateway-api@v$GATEWAY_API_VERSION"
+  m=$(go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
+  # The standard channel's CRDs only (not its admission policy against downgrades).
+  cat "$m"/config/crd/standard/gateway.networking.k8s.io_*.yaml > "$OSH_CACHE/gateway-api-crds-$GATEWAY_API_VERSION.yaml"
+}
+
 build_helm() {
   reuse_from_path helm "v$HELM_VERSION\b" version --short && return 0
   quietly helm _build_helm

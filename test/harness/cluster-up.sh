@@ -85,9 +85,10 @@ check_tools() {
   done
   [ -s "$OSH_CACHE/kwok/stages.yaml" ] || missing+=("kwok-stages")
   [ -x "$BIN/osh-sim-controller" ] || missing+=("osh-sim-controller")
+  [ -s "$OSH_CACHE/gateway-api-crds-$GATEWAY_API_VERSION.yaml" ] || missing+=("gateway-api")
   if [ ${#missing[@]} -gt 0 ]; then
     slog "building ${missing[*]} first (toolchain.sh)"
-    bash "$here/toolchain.sh" etcd kubernetes kwok sim-controller >&2
+    bash "$here/toolchain.sh" etcd kubernetes kwok gateway-api sim-controller >&2
   fi
   for b in ceph-mon ceph-osd ceph ceph-authtool monmaptool rbd; do
     command -v "$b" >/dev/null || { slog "$b is missing: run 'bash $here/toolchain.sh apt'"; exit 1; }
@@ -469,6 +470,7 @@ EOF
 
 k8s_objects() {
   kc apply --server-side --force-conflicts --field-manager osh-sim -f "$here/manifests/cluster-base.yaml" >/dev/null
+  kc apply --server-side --force-conflicts --field-manager osh-sim -f "$OSH_CACHE/gateway-api-crds-$GATEWAY_API_VERSION.yaml" >/dev/null
   sim_objects | kc apply --server-side --force-conflicts --field-manager osh-sim -f - >/dev/null
   local i n
   for i in "${!NODES[@]}"; do

@@ -166,7 +166,7 @@ _build_keystone() {
   "$KEYSTONE_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("keystone"))' | grep -qx "$KEYSTONE_VERSION"
 }
 
-all=(apt pulumi langhost k8s-provider command-provider random-provider plugins etcd kubernetes kwok helm sim-controller)
+all=(apt pulumi langhost k8s-provider command-provider random-provider plugins etcd kubernetes kwok helm gateway-api sim-controller)
 optional=(keystone)
 want=("${@:-${all[@]}}")
 T0=$(date +%s)
@@ -184,6 +184,7 @@ for c in "${want[@]}"; do
     kubernetes) run_step "kubernetes" "$OSH_CACHE/.done-kubernetes-$KUBERNETES_VERSION" build_kubernetes ;;
     kwok) run_step "kwok" "$OSH_CACHE/.done-kwok-$KWOK_VERSION" build_kwok ;;
     helm) run_step "helm" "$OSH_CACHE/.done-helm-$HELM_VERSION" build_helm ;;
+    gateway-api) run_step "gateway-api" "$OSH_CACHE/.done-gateway-api-$GATEWAY_API_VERSION" build_gateway_api ;;
     keystone) check_keystone_pins; run_step "keystone" "$KEYSTONE_STAMP" build_keystone ;;
     *) echo "unknown component $c (known: ${all[*]} ${optional[*]})" >&2; exit 2 ;;
   esac

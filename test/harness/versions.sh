@@ -17,6 +17,9 @@ KUBERNETES_VERSION=1.36.1
 ETCD_VERSION=3.6.14
 KWOK_VERSION=0.8.0
 HELM_VERSION=3.20.2
+# Gateway API's standard-channel CRDs (HTTPRoute, Gateway), from the sigs.k8s.io/gateway-api module,
+# so the simulator runs the program's exposure: gateway mode.
+GATEWAY_API_VERSION=1.6.3
 # A real Keystone as a loopback process (test/harness/keystone): keystone's 2026.1 (Gazpacho)
 # series is 29.x (30.x is 2026.2), and the client is that series' python-openstackclient. Every
 # other package is pinned, with hashes, in test/harness/keystone/requirements.lock, resolved with
