@@ -21,7 +21,8 @@ export function deleteOrderMarker(
     return new command.local.Command(
         name,
         {
-            create: `echo 'orders the delete of this layer's release before ${needs.length} release(s) its pre-delete hooks need'`,
+            // Does nothing: only its place in the dependency graph matters.
+            create: "true",
             interpreter: ["/bin/bash", "-c"],
         },
         { ...opts, dependsOn: needs.flatMap((n) => [...dependsOnOf(n)]) },

@@ -1,6 +1,7 @@
 // The whole program under mocks with the dev stack (the seed's cluster): layer DAG, parenting,
 // secrets, the Ceph plumbing, the refresher, labels and the values the charts get.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { before, describe, it } from "node:test";
 import { CHART_CATALOG, installedCharts } from "../../components/charts";
 import { valuePaths } from "../../components/helm";
@@ -75,6 +76,18 @@ describe("install order", () => {
         for (const r of run.resources) {
             if (!r.custom || r.type.startsWith("pulumi:providers:") || r.urn === check) continue;
             assert.ok(dependsOn(r, check), `${r.type} ${r.name} waits for the preflight check`);
+        }
+    });
+
+    it("gives every Command scripts bash can parse (a syntax error fails up before anything waits)", () => {
+        const commands = byType(run, "command:local:Command");
+        assert.ok(commands.length >= 8);
+        for (const c of commands) {
+            for (const key of ["create", "update", "delete"]) {
+                if (typeof c.inputs[key] !== "string") continue;
+                const r = spawnSync("bash", ["-n", "-c", c.inputs[key]], { encoding: "utf8" });
+                assert.equal(r.status, 0, `${c.name}.${key}: ${r.stderr}`);
+            }
         }
     });
 
