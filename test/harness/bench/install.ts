@@ -75,6 +75,10 @@ function main(): void {
         // 1. The program.
         const [, upWall] = wall(() => inStack("pulumi", "up", "--yes", "--skip-preview"));
         const install = makespan("openstack");
+        // The stall report after the install: pods still waiting past OSH_SIM_STALL_S (none, or it hangs).
+        const stallFile = path.join(SIM, "stalls.json");
+        const stalled = fs.existsSync(stallFile) ? (JSON.parse(fs.readFileSync(stallFile, "utf8")) as unknown[]).length : 0;
+        console.log(`bench: pods stalled after the install: ${stalled}`);
         console.log(`bench: pulumi up ${upWall.toFixed(1)} s wall; chart pods from first created to last ready ${install.toFixed(1)} s`);
         const values = fs.mkdtempSync(path.join(os.tmpdir(), "osh-bench-values-"));
         for (const chart of CORE)
