@@ -78,8 +78,13 @@ _build_gateway_api() {
   wrapper "$OSH_CACHE/build/gateway-api" 1.25.0
   go get "sigs.k8s.io/gateway-api@v$GATEWAY_API_VERSION"
   m=$(go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
-  # The standard channel's CRDs only (not its admission policy against downgrades).
-  cat "$m"/config/crd/standard/gateway.networking.k8s.io_*.yaml > "$OSH_CACHE/gateway-api-crds-$GATEWAY_API_VERSION.yaml"
+  # The standard channel's CRDs only (not its admission policy against downgrades), one YAML
+  # document each (the files have no document separators of their own).
+  local f
+  for f in "$m"/config/crd/standard/gateway.networking.k8s.io_*.yaml; do
+    case $f in *_vap_*) continue ;; esac
+    echo '---'; cat "$f"
+  done > "$OSH_CACHE/$GATEWAY_API_CRDS"
 }
 
 build_helm() {

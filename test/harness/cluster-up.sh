@@ -85,7 +85,7 @@ check_tools() {
   done
   [ -s "$OSH_CACHE/kwok/stages.yaml" ] || missing+=("kwok-stages")
   [ -x "$BIN/osh-sim-controller" ] || missing+=("osh-sim-controller")
-  [ -s "$OSH_CACHE/gateway-api-crds-$GATEWAY_API_VERSION.yaml" ] || missing+=("gateway-api")
+  [ -s "$OSH_CACHE/$GATEWAY_API_CRDS" ] || missing+=("gateway-api")
   if [ ${#missing[@]} -gt 0 ]; then
     slog "building ${missing[*]} first (toolchain.sh)"
     bash "$here/toolchain.sh" etcd kubernetes kwok gateway-api sim-controller >&2
@@ -470,7 +470,7 @@ EOF
 
 k8s_objects() {
   kc apply --server-side --force-conflicts --field-manager osh-sim -f "$here/manifests/cluster-base.yaml" >/dev/null
-  kc apply --server-side --force-conflicts --field-manager osh-sim -f "$OSH_CACHE/gateway-api-crds-$GATEWAY_API_VERSION.yaml" >/dev/null
+  kc apply --server-side --force-conflicts --field-manager osh-sim -f "$OSH_CACHE/$GATEWAY_API_CRDS" >/dev/null
   sim_objects | kc apply --server-side --force-conflicts --field-manager osh-sim -f - >/dev/null
   local i n
   for i in "${!NODES[@]}"; do
@@ -531,6 +531,8 @@ exec 9> "$RUN/.lock"
 if ! flock -w 600 9; then slog "another cluster-up/down holds $RUN/.lock"; exit 1; fi
 
 if healthy; then
+  # A simulator started before the Gateway API CRDs were part of it gets them too.
+  [ ! -s "$OSH_CACHE/$GATEWAY_API_CRDS" ] || kc apply --server-side --force-conflicts --field-manager osh-sim -f "$OSH_CACHE/$GATEWAY_API_CRDS" >/dev/null
   write_env
   summary "already up"
   exit 0

@@ -184,7 +184,7 @@ for c in "${want[@]}"; do
     kubernetes) run_step "kubernetes" "$OSH_CACHE/.done-kubernetes-$KUBERNETES_VERSION" build_kubernetes ;;
     kwok) run_step "kwok" "$OSH_CACHE/.done-kwok-$KWOK_VERSION" build_kwok ;;
     helm) run_step "helm" "$OSH_CACHE/.done-helm-$HELM_VERSION" build_helm ;;
-    gateway-api) run_step "gateway-api" "$OSH_CACHE/.done-gateway-api-$GATEWAY_API_VERSION" build_gateway_api ;;
+    gateway-api) run_step "gateway-api" "$OSH_CACHE/.done-$GATEWAY_API_CRDS" build_gateway_api ;;
     keystone) check_keystone_pins; run_step "keystone" "$KEYSTONE_STAMP" build_keystone ;;
     *) echo "unknown component $c (known: ${all[*]} ${optional[*]})" >&2; exit 2 ;;
   esac

@@ -20,6 +20,7 @@ HELM_VERSION=3.20.2
 # Gateway API's standard-channel CRDs (HTTPRoute, Gateway), from the sigs.k8s.io/gateway-api module,
 # so the simulator runs the program's exposure: gateway mode.
 GATEWAY_API_VERSION=1.6.3
+GATEWAY_API_CRDS="gateway-api-$GATEWAY_API_VERSION-standard-crds.yaml"
 # A real Keystone as a loopback process (test/harness/keystone): keystone's 2026.1 (Gazpacho)
 # series is 29.x (30.x is 2026.2), and the client is that series' python-openstackclient. Every
 # other package is pinned, with hashes, in test/harness/keystone/requirements.lock, resolved with
