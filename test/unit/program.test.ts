@@ -7,7 +7,7 @@ import { CHART_CATALOG, installedCharts } from "../../components/charts";
 import { valuePaths } from "../../components/helm";
 import { credentialPaths, isCredentialPath, unknownPaths } from "./chart-paths";
 import { assertPublicEndpoints } from "./routes-check";
-import { FAKE_ADMIN_KEY, FAKE_FSID, FAKE_GLANCE_KEY } from "./mocks";
+import { FAKE_ADMIN_KEY, FAKE_CHECK, FAKE_FSID, FAKE_GLANCE_KEY } from "./mocks";
 import { ProgramRun, byType, devStackConfig, get, named, release, runProgram, stringLeaves } from "./program-fixture";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -103,6 +103,32 @@ describe("install order", () => {
         for (const chart of DEV_CHARTS) assert.ok(dependsOn(check, releaseUrn(chart)), `readiness waits for ${chart}`);
         assert.match(check.inputs.create, /deployments,statefulsets,daemonsets/);
         assert.equal(run.outputs.readinessSummary.trim(), "all 20 workloads in openstack are ready");
+    });
+
+    it("then verifies the cloud: after readiness, again when a release changes, the passwords secret, the plan in the clear", () => {
+        const verify = named(run, "verification-cloud-answers");
+        assert.ok(dependsOn(verify, urnOf("readiness-namespace-ready")), "after the readiness check");
+        assert.equal(verify.inputs.triggers.length, DEV_CHARTS.length, "one trigger per release revision");
+        assert.ok(
+            verify.secretPaths.some((p) => p.startsWith("environment")),
+            "its environment (the passwords) is secret",
+        );
+        const plan = JSON.parse(verify.inputs.environment.VERIFY_PLAN);
+        assert.equal(plan.authUrl, "http://keystone.citec.com/v3");
+        assert.deepEqual(
+            plan.services.map((s: { name: string }) => s.name),
+            ["keystone", "glance", "nova", "neutron", "placement"],
+        );
+        assert.deepEqual(
+            plan.users.map((u: { name: string }) => u.name),
+            ["glance", "neutron", "nova", "placement"],
+        );
+        assert.equal(plan.agents.length, 4 + 3 * 3, "an OVS agent per node, DHCP/L3/metadata per control node");
+        assert.deepEqual(plan.computeHosts, ["k2", "k3", "k4"]);
+        const secrets = JSON.parse(verify.inputs.environment.VERIFY_SECRETS);
+        assert.deepEqual(Object.keys(secrets.users).sort(), ["glance", "neutron", "nova", "placement"]);
+        assert.ok(!verify.inputs.environment.VERIFY_PLAN.includes(secrets.adminPassword), "no password in the plan");
+        assert.deepEqual(run.outputs.verificationChecks, [FAKE_CHECK]);
     });
 
     it("waits for readiness only where no hook deadlock is possible", () => {
