@@ -746,12 +746,17 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
                     ?.trim()}`,
             );
         };
+        // Keystone revokes a user's tokens on a password change with one-second precision: a token
+        // issued in the same second as the change is revoked too, so wait past it before logging in.
+        const afterRevocation = () => new Promise((resolve) => setTimeout(resolve, 1500));
         let admin = await login(boot.OS_BOOTSTRAP_PASSWORD);
         // A wrong admin password: the one in Keystone is no longer the stack's.
         await keystoneCall(url, admin.token, "PATCH", `/users/${admin.userId}`, { user: { password: "not-the-stacks-password" } });
         expectFailure("verify: wrong admin password", "token", /POST http:\/\/keystone\.citec\.com\/v3\/auth\/tokens as admin: 401/);
+        await afterRevocation();
         admin = await login("not-the-stacks-password");
         await keystoneCall(url, admin.token, "PATCH", `/users/${admin.userId}`, { user: { password: boot.OS_BOOTSTRAP_PASSWORD } });
+        await afterRevocation();
         admin = await login(boot.OS_BOOTSTRAP_PASSWORD);
         // A missing endpoint, then one on a host no route serves.
         const glance = servicesToRegister(jobEnvs(kubectl, NS, /^glance-ks-endpoints$/))[0];
