@@ -671,6 +671,18 @@ function replicasSection(r: Readers, controlCount: number): StackConfig["replica
 function exposureSection(r: Readers, domain: string, charts: readonly ChartName[]): Pick<StackConfig, "identity" | "exposure"> {
     const hosts = publicHosts(r, domain);
     const apis = PUBLIC_APIS.filter((a) => charts.includes(a.chart)).map((a) => ({ ...a, host: hosts[a.service] }));
+    // Only the APIs the stack installs need hosts of their own.
+    const seen = new Map<string, string>();
+    for (const { service, host } of apis) {
+        if (host && seen.has(host)) {
+            r.fail(
+                `publicHosts.${service}`,
+                `${host} is also ${seen.get(host)}'s host: each API needs its own`,
+                r.objFix("publicHosts", `.${service}' ${service}.${domain || "example.com"}`),
+            );
+        }
+        seen.set(host, service);
+    }
     const mode = r.oneOf("exposure", ["ingress", "gateway"] as const, DEFAULTS.exposure);
     const ingressClass = r.matching(
         "ingressClass",
@@ -738,16 +750,6 @@ function publicHosts(r: Readers, domain: string): Record<PublicService, string> 
                 `pulumi config rm ${r.key("keystonePublicHost")} (publicHosts.keystone says the same)`,
             );
         } else hosts.keystone = keystoneRaw;
-    }
-    const seen = new Map<string, string>();
-    for (const [service, host] of Object.entries(hosts)) {
-        if (host && seen.has(host))
-            r.fail(
-                `publicHosts.${service}`,
-                `${host} is also ${seen.get(host)}'s host: each API needs its own`,
-                r.objFix("publicHosts", `.${service}' ${service}.${domain || "example.com"}`),
-            );
-        seen.set(host, service);
     }
     return hosts;
 }

@@ -52,6 +52,11 @@ describe("public hosts", () => {
         );
         assert.match(named(problems({ publicHosts: { nova: "Not A Host" } }), "publicHosts.nova")!, /not a DNS name/);
         assert.match(named(problems({ publicHosts: { nova: "glance.citec.com" } }), "publicHosts.nova")!, /also glance's host/);
+        // A host a disabled API would have is free to take.
+        assert.equal(
+            load({ publicHosts: { glance: "cinder.citec.com" } }).exposure.apis.find((a) => a.service === "glance")!.host,
+            "cinder.citec.com",
+        );
         const ps = problems({ publicHosts: { keystone: "a.example.org" }, keystonePublicHost: "b.example.org" });
         assert.match(named(ps, "keystonePublicHost")!, /disagree/);
     });
