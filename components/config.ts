@@ -819,8 +819,8 @@ function verificationSection(r: Readers): StackConfig["verification"] {
             r.fail("verifyResolve", "must be a map of host[:port] to address:port", fix);
         else {
             for (const [host, to] of Object.entries(raw)) {
-                const [name, port] = host.split(":");
-                if (!DNS_SUBDOMAIN.test(name) || (port !== undefined && !/^\d{1,5}$/.test(port))) {
+                const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(host);
+                if (!m || !DNS_SUBDOMAIN.test(m[1])) {
                     r.fail(`verifyResolve.${host}`, "is not a host or host:port", fix);
                 } else if (typeof to !== "string" || !/^[0-9A-Za-z.:[\]-]+:\d{1,5}$/.test(to)) {
                     r.fail(`verifyResolve.${host}`, `${JSON.stringify(to)} is not address:port`, fix);

@@ -24,7 +24,10 @@ function request(url, { method = "GET", headers = {}, body } = {}) {
     const u = new URL(url);
     const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
     const target = (plan.resolve || {})[`${u.hostname}:${port}`] || (plan.resolve || {})[u.hostname];
-    const [address, targetPort] = target ? [target.replace(/:\d+$/, ""), Number(target.split(":").pop())] : [u.hostname, port];
+    // An IPv6 address comes in brackets, as in a URL.
+    const [address, targetPort] = target
+        ? [target.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1"), Number(target.split(":").pop())]
+        : [u.hostname, port];
     const lib = u.protocol === "https:" ? https : http;
     const data = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -97,6 +100,8 @@ async function check(name, fn) {
         results.push({ check: name, ok: false, detail: e.message, ms: Date.now() - t0 });
     }
 }
+/** Agents and nova-compute register the node's FQDN by default (pod.use_fqdn): compare short names. */
+const sameHost = (a, b) => String(a).split(".")[0] === String(b).split(".")[0];
 const skip = (name, reason) => results.push({ check: name, ok: true, skipped: true, detail: reason, ms: 0 });
 
 /** The root of an API (its version document) from a catalog URL: the path up to any %(..)s template. */
@@ -174,7 +179,7 @@ async function main() {
         const r = await request(url, authed);
         if (r.status !== 200) throw new Error(`GET ${url}: ${answer(r)}`);
         const agents = JSON.parse(r.text).agents;
-        const missing = plan.agents.filter((w) => !agents.some((a) => a.agent_type === w.type && a.host === w.host && a.alive));
+        const missing = plan.agents.filter((w) => !agents.some((a) => a.agent_type === w.type && sameHost(a.host, w.host) && a.alive));
         if (missing.length) throw new Error(`GET ${url}: not alive: ${missing.map((m) => `${m.type} on ${m.host}`).join(", ")}`);
         return `${plan.agents.length} agents alive`;
     });
@@ -184,7 +189,7 @@ async function main() {
         const r = await request(url, authed);
         if (r.status !== 200) throw new Error(`GET ${url}: ${answer(r)}`);
         const services = JSON.parse(r.text).services;
-        const down = plan.computeHosts.filter((h) => !services.some((s) => s.host === h && s.state === "up" && s.status === "enabled"));
+        const down = plan.computeHosts.filter((h) => !services.some((s) => sameHost(s.host, h) && s.state === "up" && s.status === "enabled"));
         if (down.length) throw new Error(`GET ${url}: nova-compute not up on ${down.join(", ")}`);
         return `nova-compute up on ${plan.computeHosts.join(", ")}`;
     });

@@ -168,3 +168,20 @@ describe("the routes of one chart (under mocks)", () => {
         assert.deepEqual(vnc.inputs.spec.rules[0].backendRefs, [{ name: "nova-novncproxy", port: 6080 }]);
     });
 });
+
+describe("the verification's settings", () => {
+    it("takes verifyResolve as host[:port] -> address:port, IPv6 in brackets, and refuses anything else", () => {
+        const cfg = load({ verifyResolve: { "keystone.citec.com:80": "127.0.0.1:35000", "glance.citec.com": "[2001:db8::1]:80" } });
+        assert.deepEqual(cfg.verification.resolve, { "keystone.citec.com:80": "127.0.0.1:35000", "glance.citec.com": "[2001:db8::1]:80" });
+        assert.equal(cfg.verification.enabled, true);
+        assert.match(
+            named(problems({ verifyResolve: { "keystone.citec.com:80:x": "127.0.0.1:1" } }), "verifyResolve.keystone.citec.com:80:x")!,
+            /not a host or host:port/,
+        );
+        assert.match(
+            named(problems({ verifyResolve: { "keystone.citec.com": "127.0.0.1" } }), "verifyResolve.keystone.citec.com")!,
+            /is not address:port/,
+        );
+        assert.equal(load({ verify: "false" }).verification.enabled, false);
+    });
+});
