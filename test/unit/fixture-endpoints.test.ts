@@ -4,12 +4,10 @@
 // the Keystone Secrets those read, and the API Services. The URL rules are written out here a
 // second time, from the real helm-toolkit's behaviour, and the rendered charts are checked against them.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
+import { fixtureCopy, renderChart, skipWithoutHelm } from "./fixture-render";
 import * as yaml from "js-yaml";
 import { FIXTURE_CHARTS } from "../harness/dependency-graph";
 
@@ -163,21 +161,6 @@ describe("fixture values: the real charts' endpoints", () => {
 
 // --- The rendered charts.
 
-function findHelm(): string | undefined {
-    const cache = process.env.OSH_PULUMI_CACHE ?? path.join(os.homedir(), ".cache/openstack-helm-pulumi");
-    const candidates = [path.join(cache, "bin/helm"), ...(process.env.PATH ?? "").split(path.delimiter).map((d) => path.join(d, "helm"))];
-    return candidates.find((p) => {
-        try {
-            fs.accessSync(p, fs.constants.X_OK);
-            return fs.statSync(p).isFile();
-        } catch {
-            return false;
-        }
-    });
-}
-const helm = findHelm();
-const skip = helm ? false : "helm is neither on PATH nor in ~/.cache/openstack-helm-pulumi/bin: the rendered fixtures are not checked";
-
 interface K8sObject {
     kind: string;
     metadata: { name: string; labels?: Record<string, string> };
@@ -228,30 +211,17 @@ const withPasswords = (chart: string, over: Tree = {}): Tree =>
         },
     });
 
-describe("rendered fixtures: catalog URLs, Keystone Jobs, Secrets and Services", { skip }, () => {
+describe("rendered fixtures: catalog URLs, Keystone Jobs, Secrets and Services", { skip: skipWithoutHelm }, () => {
     let work: string;
-    const run = promisify(execFile);
     /** Per render: chart -> objects. */
     const plain = new Map<string, K8sObject[]>();
     const overridden = new Map<string, K8sObject[]>();
 
-    async function render(chart: string, namespace: string, values: Tree): Promise<K8sObject[]> {
-        const file = path.join(work, `${chart}-${namespace}-values.json`);
-        fs.writeFileSync(file, JSON.stringify(values));
-        const { stdout } = await run(helm!, ["template", chart, path.join(work, chart), "--namespace", namespace, "-f", file], {
-            maxBuffer: 64 << 20,
-        });
-        return (yaml.loadAll(stdout) as K8sObject[]).filter((o) => o && o.kind);
-    }
-
     before(async () => {
-        work = fs.mkdtempSync(path.join(os.tmpdir(), "fixture-endpoints-"));
-        fs.cpSync(FIXTURE_CHARTS, work, { recursive: true, filter: (src) => !/[/\\](charts|Chart\.lock)$/.test(src) });
-        for (const chart of CHARTS)
-            fs.cpSync(path.join(work, "helm-toolkit"), path.join(work, chart, "charts", "helm-toolkit"), { recursive: true });
+        work = fixtureCopy("fixture-endpoints-", CHARTS);
         const [a, b] = await Promise.all([
-            Promise.all(CHARTS.map((c) => render(c, "openstack", withPasswords(c)))),
-            Promise.all(CHARTS.map((c) => render(c, "osh", OVERRIDES[c] ?? {}))),
+            Promise.all(CHARTS.map((c) => renderChart<K8sObject>(work, c, "openstack", withPasswords(c)))),
+            Promise.all(CHARTS.map((c) => renderChart<K8sObject>(work, c, "osh", OVERRIDES[c] ?? {}))),
         ]);
         CHARTS.forEach((c, i) => {
             plain.set(c, a[i]);

@@ -4,12 +4,10 @@
 // fixtures' `dependencies:` blocks by test/harness/dependency-graph.ts). The values are checked
 // without Helm; the rendered charts with `helm template` when Helm is installed.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
+import { fixtureCopy, renderChart, skipWithoutHelm } from "./fixture-render";
 import * as yaml from "js-yaml";
 import { DEPENDENCY_VARS, FIXTURE_CHARTS, GraphNode, loadGraph } from "../harness/dependency-graph";
 
@@ -77,21 +75,6 @@ describe("fixture values: each object's dependencies are the real chart's", () =
 
 // --- The rendered charts.
 
-function findHelm(): string | undefined {
-    const cache = process.env.OSH_PULUMI_CACHE ?? path.join(os.homedir(), ".cache/openstack-helm-pulumi");
-    const candidates = [path.join(cache, "bin/helm"), ...(process.env.PATH ?? "").split(path.delimiter).map((d) => path.join(d, "helm"))];
-    return candidates.find((p) => {
-        try {
-            fs.accessSync(p, fs.constants.X_OK);
-            return fs.statSync(p).isFile();
-        } catch {
-            return false;
-        }
-    });
-}
-const helm = findHelm();
-const skip = helm ? false : "helm is neither on PATH nor in ~/.cache/openstack-helm-pulumi/bin: the rendered fixtures are not checked";
-
 interface K8sObject {
     kind: string;
     metadata: { name: string; annotations?: Record<string, string> };
@@ -99,28 +82,14 @@ interface K8sObject {
 }
 const POD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "Job"]);
 
-describe("rendered fixtures: every workload and hook Job waits as in the real chart", { skip }, () => {
+describe("rendered fixtures: every workload and hook Job waits as in the real chart", { skip: skipWithoutHelm }, () => {
     let work: string;
     /** chart -> rendered objects (namespace openstack, release named after the chart). */
     const rendered = new Map<string, K8sObject[]>();
-    const run = promisify(execFile);
-
-    async function render(chart: string, namespace: string): Promise<K8sObject[]> {
-        const valuesFile = path.join(work, `${chart}-values.json`);
-        fs.writeFileSync(valuesFile, JSON.stringify(graph.render_values[chart] ?? {}));
-        const { stdout } = await run(helm!, ["template", chart, path.join(work, chart), "--namespace", namespace, "-f", valuesFile], {
-            maxBuffer: 64 << 20,
-        });
-        return (yaml.loadAll(stdout) as K8sObject[]).filter((o) => o && o.kind);
-    }
 
     before(async () => {
-        // A copy with helm-toolkit unpacked into each chart's charts/, which is what a dependency build resolves.
-        work = fs.mkdtempSync(path.join(os.tmpdir(), "fixture-waits-"));
-        fs.cpSync(FIXTURE_CHARTS, work, { recursive: true, filter: (src) => !/[/\\](charts|Chart\.lock)$/.test(src) });
-        for (const chart of CHARTS)
-            fs.cpSync(path.join(work, "helm-toolkit"), path.join(work, chart, "charts", "helm-toolkit"), { recursive: true });
-        const out = await Promise.all(CHARTS.map((c) => render(c, NS)));
+        work = fixtureCopy("fixture-waits-", CHARTS);
+        const out = await Promise.all(CHARTS.map((c) => renderChart<K8sObject>(work, c, NS, graph.render_values[c] ?? {})));
         CHARTS.forEach((c, i) => rendered.set(c, out[i]));
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -175,7 +144,9 @@ describe("rendered fixtures: every workload and hook Job waits as in the real ch
     });
 
     it("prefixes services with the release's namespace", async () => {
-        const keystone = (await render("keystone", "osh")).find((o) => o.kind === "Deployment" && o.metadata.name === "keystone-api")!;
+        const keystone = (await renderChart<K8sObject>(work, "keystone", "osh", graph.render_values.keystone ?? {})).find(
+            (o) => o.kind === "Deployment" && o.metadata.name === "keystone-api",
+        )!;
         assert.equal(envMap(initOf(keystone)).DEPENDENCY_SERVICE, "osh:memcached,osh:mariadb");
     });
 
