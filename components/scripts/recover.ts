@@ -1,0 +1,185 @@
+// `npm run recover [-- --dry-run] [--stack NAME]`: after `pulumi up` was interrupted (kill, Ctrl-C
+// twice, a lost SSH session, a dead CI runner), brings the stack and the cluster back to where
+// the next `pulumi up` converges. Run it in the project directory with the environment `pulumi up`
+// had (backend, passphrase); it reaches the cluster through the stack's kubeconfig/kubeContext.
+//
+// 1. A stale lock of the interrupted run (this host, its process gone) is removed with
+//    `pulumi cancel`; a live one stops here.
+// 2. Each pending CREATE is decided (components/recovery.ts): a deployed release or an existing
+//    object is adopted with its parent and provider; a release that never finished its first
+//    install is uninstalled without hooks and its hook objects deleted; anything else is forgotten.
+//    Releases interrupted in an upgrade are rolled back to their last deployed revision.
+// 3. The state is written back through `pulumi stack import` (stdin: the decrypted state never
+//    touches the disk), and the adopted resources are refreshed from the cluster.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { ClusterFacts, ExportedStack, HelmRelease, ObjectRef, describePlan, hookObjects, planRecovery, recoveredState } from "../recovery";
+
+const args = process.argv.slice(2);
+const dryRun = args.includes("--dry-run");
+const stackIdx = args.indexOf("--stack");
+const stackArgs = stackIdx >= 0 ? ["--stack", args[stackIdx + 1]] : [];
+
+function say(line: string): void {
+    console.log(`recover: ${line}`);
+}
+
+function fail(line: string): never {
+    console.error(`recover: ${line}`);
+    process.exit(1);
+}
+
+interface Run {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+function run(cmd: string, argv: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+    const r = spawnSync(cmd, argv, { encoding: "utf8", input: opts.input, env: opts.env ?? process.env, maxBuffer: 256 << 20 });
+    if (r.error) fail(`${cmd} could not be run: ${r.error.message}`);
+    return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function must(cmd: string, argv: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): string {
+    const r = run(cmd, argv, opts);
+    if (r.code !== 0) fail(`${cmd} ${argv.join(" ")} failed:\n${r.stderr.trim() || r.stdout.trim()}`);
+    return r.stdout;
+}
+
+const pulumi = (...a: string[]) => must("pulumi", [...a, ...stackArgs, "--non-interactive"]);
+function configValue(key: string): string | undefined {
+    const r = run("pulumi", ["config", "get", key, ...stackArgs]);
+    return r.code === 0 ? r.stdout.trim() || undefined : undefined;
+}
+
+/** The lock files a file backend holds for this stack (an interrupted run leaves its own behind). */
+function staleLock(): void {
+    const who = run("pulumi", ["whoami", "--verbose"]).stdout;
+    const backend = /Backend URL:\s*file:\/\/(\S+)/.exec(who)?.[1];
+    if (!backend) return; // another backend: its own error names `pulumi cancel`
+    const stack = JSON.parse(must("pulumi", ["stack", "ls", "--json"])) as { name: string; current: boolean }[];
+    const current = stackIdx >= 0 ? args[stackIdx + 1] : stack.find((s) => s.current)?.name;
+    if (!current) fail("no stack selected: pass --stack NAME");
+    const root = path.join(backend.replace(/^~(?=\/)/, os.homedir()), ".pulumi", "locks");
+    const locks = listFiles(root).filter((f) => f.endsWith(".json") && path.dirname(f).endsWith(`/${current.split("/").pop()}`));
+    for (const file of locks) {
+        const lock = JSON.parse(fs.readFileSync(file, "utf8")) as { pid: number; hostname: string };
+        if (lock.hostname !== os.hostname() || processAlive(lock.pid))
+            fail(
+                `the stack is locked by a pulumi run that may still be going (pid ${lock.pid} on ${lock.hostname}): ` +
+                    "wait for it, or when you know it is gone run `pulumi cancel`, then `npm run recover` again",
+            );
+    }
+    if (locks.length > 0) {
+        say(`the interrupted run's lock is left (its process is gone): pulumi cancel`);
+        if (!dryRun) pulumi("cancel", "--yes");
+    }
+}
+
+function listFiles(dir: string): string[] {
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        return e.isDirectory() ? listFiles(p) : [p];
+    });
+}
+
+function processAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+// The cluster the program talks to: the stack's kubeconfig and context, as the program's own commands.
+const kubeconfig = configValue("kubeconfig");
+const kubeContext = configValue("kubeContext");
+const clusterEnv = { ...process.env, ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}) };
+const kubectl = (...a: string[]) => run("kubectl", [...(kubeContext ? ["--context", kubeContext] : []), ...a], { env: clusterEnv });
+const helm = (...a: string[]) => run("helm", [...(kubeContext ? ["--kube-context", kubeContext] : []), ...a], { env: clusterEnv });
+
+const releases = new Map<string, HelmRelease | undefined>();
+const facts: ClusterFacts = {
+    release(namespace, name) {
+        const key = `${namespace}/${name}`;
+        if (!releases.has(key)) releases.set(key, helmRelease(namespace, name));
+        return releases.get(key);
+    },
+    objectExists(ref: ObjectRef) {
+        const [group, version] = ref.apiVersion.includes("/") ? ref.apiVersion.split("/") : ["", ref.apiVersion];
+        const resource = group ? `${ref.kind}.${version}.${group}` : ref.kind;
+        const r = kubectl("get", resource, ref.name, ...(ref.namespace ? ["-n", ref.namespace] : []), "-o", "name");
+        if (r.code === 0) return true;
+        if (/NotFound|not found/.test(r.stderr)) return false;
+        fail(`kubectl get ${resource} ${ref.name} failed: ${r.stderr.trim()}`);
+    },
+};
+
+function helmRelease(namespace: string, name: string): HelmRelease | undefined {
+    const r = helm("history", name, "-n", namespace, "-o", "json", "--max", "256");
+    if (r.code !== 0) {
+        if (/release: not found/.test(r.stderr)) return undefined;
+        fail(`helm history ${name} -n ${namespace} failed: ${r.stderr.trim()}`);
+    }
+    const history = JSON.parse(r.stdout) as { revision: number; status: string }[];
+    if (history.length === 0) return undefined;
+    const newest = history.reduce((a, b) => (b.revision > a.revision ? b : a));
+    const everDeployed = history.some((h) => h.status === "deployed" || h.status === "superseded");
+    return { name, namespace, status: newest.status, everDeployed };
+}
+
+function cleanRelease(namespace: string, name: string): void {
+    // The hook objects first: Helm forgets them with the release. A first install that never
+    // finished made them (the Keystone key Secrets among them, which Helm keeps on uninstall and
+    // which fail the next install's pre-install hook).
+    const hooks = helm("get", "hooks", name, "-n", namespace);
+    const objects = hooks.code === 0 ? hookObjects(yaml.loadAll(hooks.stdout) as never[]) : [];
+    const r = helm("uninstall", name, "-n", namespace, "--no-hooks", "--wait", "--timeout", "300s");
+    if (r.code !== 0 && !/not found/.test(r.stderr)) fail(`helm uninstall ${name} -n ${namespace} failed: ${r.stderr.trim()}`);
+    for (const o of objects) {
+        const d = kubectl("delete", o.kind, o.name, "-n", namespace, "--ignore-not-found", "--wait=false");
+        if (d.code !== 0) fail(`kubectl delete ${o.kind} ${o.name} -n ${namespace} failed: ${d.stderr.trim()}`);
+    }
+    say(
+        `  uninstalled ${namespace}/${name}${objects.length ? `, deleted its hook objects: ${objects.map((o) => `${o.kind}/${o.name}`).join(", ")}` : ""}`,
+    );
+}
+
+function rollback(namespace: string, name: string): void {
+    const r = helm("rollback", name, "-n", namespace, "--wait", "--timeout", "300s");
+    if (r.code !== 0) fail(`helm rollback ${name} -n ${namespace} failed: ${r.stderr.trim()}`);
+    say(`  rolled back ${namespace}/${name} to its last deployed revision`);
+}
+
+function main(): void {
+    staleLock();
+    // Decrypted in memory only: adopted releases need their inputs as one secret (recoveredState).
+    const stack = JSON.parse(pulumi("stack", "export", "--show-secrets")) as ExportedStack;
+    const plan = planRecovery(stack, facts);
+    if (plan.steps.length === 0 && plan.rollbacks.length === 0) {
+        say("nothing to recover: no interrupted create in the state, no release stuck in an upgrade");
+        return;
+    }
+    for (const line of describePlan(plan)) say(line);
+    if (dryRun) return say("dry run: nothing changed");
+    for (const s of plan.steps) if (s.action === "clean-release") cleanRelease(s.namespace, s.name);
+    for (const r of plan.rollbacks) rollback(r.namespace, r.name);
+    if (plan.steps.length > 0) {
+        must("pulumi", ["stack", "import", ...stackArgs], { input: JSON.stringify(recoveredState(stack, plan)) });
+        say(`state: ${plan.steps.length} interrupted create(s) resolved`);
+    }
+    const adopted = plan.steps.filter((s) => s.action === "adopt-release" || s.action === "adopt-object").map((s) => s.urn);
+    if (adopted.length > 0) {
+        pulumi("refresh", "--yes", "--skip-preview", ...adopted.flatMap((u) => ["--target", u]));
+        say(`refreshed ${adopted.length} adopted resource(s) from the cluster`);
+    }
+    say("done: run `pulumi up`");
+}
+
+main();
