@@ -3,6 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CephCommandContext } from "./components/ceph";
+import { chartRepositoryProblems, fetchChartIndex } from "./components/chartRepository";
 import { clusterProblems, kubectlProbe } from "./components/clusterProbe";
 import { Compute } from "./components/compute";
 import { ConfigError, PROJECT, isConfigSecret, loadConfig } from "./components/config";
@@ -30,10 +31,13 @@ const providers = [kubernetes];
 
 // Local commands (the Ceph toolbox, kubectl) must reach the same cluster as the provider.
 const environment = clusterEnvironment(config.kubeconfig, config.kubeContext);
-// What the route settings need from the cluster (cert-manager, the Gateway), refused at preview.
+// What the route settings need from the cluster (cert-manager, the Gateway), and the chart
+// versions the repository must offer, refused at preview.
 const cluster = clusterProblems(config, kubectlProbe(environment));
-for (const warning of cluster.warnings) pulumi.log.warn(warning);
-if (cluster.problems.length > 0) throw new ConfigError(cluster.problems);
+const repository = chartRepositoryProblems(config, fetchChartIndex);
+for (const warning of [...cluster.warnings, ...repository.warnings]) pulumi.log.warn(warning);
+const problems = [...cluster.problems, ...repository.problems];
+if (problems.length > 0) throw new ConfigError(problems);
 const ceph: CephCommandContext = { toolbox: config.storage.cephToolbox, environment };
 
 // The install order: each edge is a dependsOn, and each exists for what must *exist* before a

@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { IndexFetcher, useIndexStandIn } from "../../components/chartRepository";
+import { CHART_CATALOG } from "../../components/charts";
 import { Read, Registered, installMocks, promiseOf, reads, registered } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -61,9 +63,31 @@ export interface ProgramRun {
     readonly secretOutputs: Set<string>;
 }
 
-/** Runs index.ts under mocks; secretKeys are the config keys set with --secret. */
-export async function runProgram(config: Record<string, unknown>, secretKeys: string[] = []): Promise<ProgramRun> {
+/** A chart repository's index.yaml offering the given versions of each chart. */
+export function chartIndexYaml(versions: Record<string, readonly string[]>): string {
+    const entries = Object.fromEntries(
+        Object.entries(versions).map(([name, vs]) => [
+            name,
+            vs.map((version) => ({ apiVersion: "v2", name, version, urls: [`${name}-${version}.tgz`], digest: "0".repeat(64) })),
+        ]),
+    );
+    return yaml.dump({ apiVersion: "v1", entries, generated: "2026-08-20T00:00:00Z" });
+}
+
+/** The chart repository the program's index check sees: every chart at its pinned version (no network under mocks). */
+export const PINNED_REPOSITORY: IndexFetcher = () => ({
+    kind: "ok",
+    body: chartIndexYaml(Object.fromEntries(CHART_CATALOG.map((c) => [c.name, [c.version]]))),
+});
+
+/** Runs index.ts under mocks; secretKeys are the config keys set with --secret; chartIndex answers the repository check. */
+export async function runProgram(
+    config: Record<string, unknown>,
+    secretKeys: string[] = [],
+    chartIndex: IndexFetcher = PINNED_REPOSITORY,
+): Promise<ProgramRun> {
     await installMocks({ ...schemaDefaults(), ...config }, "dev", secretKeys);
+    useIndexStandIn(chartIndex);
     // As the engine runs it: inside the root Stack resource (stack transformations need one).
     let program: Record<string, unknown> = {};
     await pulumi.runtime.runInPulumiStack(async () => {
