@@ -120,8 +120,11 @@ const UNFINISHED = ["pending-upgrade", "pending-rollback"];
 /** Decides what to do with each pending CREATE of the stack, and which of its releases to roll back. */
 export function planRecovery(stack: ExportedStack, cluster: ClusterFacts): RecoveryPlan {
     const steps: RecoveryStep[] = [];
+    // The engine may record the same pending CREATE more than once.
+    const seen = new Set<string>();
     for (const op of stack.deployment.pending_operations ?? []) {
-        if (op.type !== "creating") continue;
+        if (op.type !== "creating" || seen.has(op.resource.urn)) continue;
+        seen.add(op.resource.urn);
         steps.push(planPendingCreate(op.resource, cluster));
     }
     const rollbacks: StuckRelease[] = [];
@@ -192,6 +195,8 @@ export function recoveredState(stack: ExportedStack, plan: RecoveryPlan): Export
     const resources = [...(stack.deployment.resources ?? [])];
     for (const op of pending) {
         const step = op.type === "creating" ? adopted.get(op.resource.urn) : undefined;
+        // Once per resource, however often the engine recorded its pending CREATE.
+        adopted.delete(op.resource.urn);
         if (!step || (step.action !== "adopt-release" && step.action !== "adopt-object")) continue;
         const inputs = op.resource.inputs ?? {};
         // The outputs a refresh then completes (status, revision, the live object) from the cluster.

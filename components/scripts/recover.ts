@@ -91,9 +91,14 @@ function listFiles(dir: string): string[] {
 function processAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);
-        return true;
     } catch (e) {
         return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+    // A killed process its parent has not reaped yet (a zombie) is gone all the same.
+    try {
+        return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+        return true;
     }
 }
 

@@ -12,61 +12,16 @@ import { poolCreateScript, poolDeleteScript, userCreateScript, userDeleteScript 
 import { installedCharts } from "../../components/charts";
 import { ensureUser, issueToken, registerService, startKeystone } from "../harness/keystone";
 import { jobEnvs, servicesToRegister, usersToRegister } from "./cluster-catalog";
+import { CACHE, DEPLOY, MINUTE, NS, ROOT, SIM_DIR, ceph, cephStatus, exists, kubectl, ok, run, timed, timings } from "./stack";
 
-const ROOT = path.resolve(__dirname, "../..");
-const DEPLOY = path.join(ROOT, "test/harness/deploy.sh");
 const REFRESHER = path.join(ROOT, "components/scripts/update-ceph-config.sh");
-const NS = "openstack";
 /** The dev stack's charts: every chart of the catalog but the optional ones. */
 const CHARTS = installedCharts({ cinder: false, horizon: false, heat: false });
-const MINUTE = 60_000;
-const CACHE = process.env.OSH_PULUMI_CACHE ?? path.join(os.homedir(), ".cache/openstack-helm-pulumi");
-const SIM_DIR = process.env.OSH_SIM_DIR ?? path.join(CACHE, "sim");
 /** The fixture charts as the stack installs them (deploy.sh copies them there). */
 const CHARTS_DIR = path.join(process.env.OSH_WORK_DIR ?? path.join(CACHE, "work"), "charts");
 /** Whether this run started the simulator (then it stops it again; one already up stays up). */
 let startedSimulator = false;
-
-interface Result {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-/** Runs a command in the stack's environment (project dir, KUBECONFIG, Pulumi env). */
-function run(cmd: string[], opts: { timeoutMs?: number; input?: string; env?: Record<string, string> } = {}): Result {
-    const r = spawnSync("bash", [DEPLOY, "run", ...cmd], {
-        encoding: "utf8",
-        timeout: opts.timeoutMs ?? 5 * MINUTE,
-        input: opts.input,
-        maxBuffer: 64 << 20,
-        env: { ...process.env, ...opts.env },
-    });
-    return { code: r.status, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error ? String(r.error) : "") };
-}
-function ok(cmd: string[], opts: Parameters<typeof run>[1] = {}): string {
-    const r = run(cmd, opts);
-    assert.equal(r.code, 0, `${cmd.join(" ")} failed (${r.code}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
-    return r.stdout;
-}
-const kubectl = (...a: string[]) => ok(["kubectl", ...a]);
-const ceph = (...a: string[]) => ok(["bash", "-c", '$OSH_CEPH_TOOLBOX ceph "$@"', "ceph", ...a]);
-const cephStatus = (...a: string[]) => run(["bash", "-c", '$OSH_CEPH_TOOLBOX ceph "$@"', "ceph", ...a]);
 const jsonpath = (kind: string, name: string, p: string, ns = NS) => kubectl("-n", ns, "get", kind, name, "-o", `jsonpath=${p}`);
-const exists = (kind: string, name: string, ns?: string) =>
-    run(["kubectl", ...(ns ? ["-n", ns] : []), "get", kind, name, "-o", "name"]).code === 0;
-
-const timings: [string, number][] = [];
-function timed<T>(phase: string, f: () => T): T {
-    const t0 = process.hrtime.bigint();
-    try {
-        return f();
-    } finally {
-        const s = Number(process.hrtime.bigint() - t0) / 1e9;
-        timings.push([phase, s]);
-        console.log(`e2e: phase ${phase} ${s.toFixed(1)}s`);
-    }
-}
 
 async function timedAsync<T>(phase: string, f: () => Promise<T>): Promise<T> {
     const t0 = process.hrtime.bigint();

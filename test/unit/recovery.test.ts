@@ -210,6 +210,18 @@ describe("recovery after an interrupted up", () => {
         assert.deepEqual(stack.deployment.pending_operations!.length, 5, "the exported stack itself is not changed");
     });
 
+    it("a pending create the engine recorded twice is decided, and adopted, once", () => {
+        const stack = stackWith([release("mariadb"), release("mariadb")]);
+        const plan = planRecovery(stack, cluster({ mariadb: { status: "deployed", everDeployed: true } }));
+        assert.equal(plan.steps.length, 1);
+        const after = recoveredState(stack, plan);
+        assert.equal(after.deployment.resources!.filter((r) => r.urn.endsWith("::mariadb")).length, 1);
+        assert.deepEqual(
+            after.deployment.pending_operations!.map((o) => o.type),
+            ["updating"],
+        );
+    });
+
     it("names the hook objects of `helm get hooks`", () => {
         assert.deepEqual(
             hookObjects([

@@ -1,0 +1,367 @@
+// The life of a stack after its first `pulumi up`, with the real engine on the simulator: the
+// charts come from a Helm repository (the fixture charts, packaged and served on loopback, as a
+// user's default chart source), the install is killed twice and recovered with `npm run recover`,
+// then the day-2 changes operators make, a release that fails and is fixed, and a purge followed
+// by a clean reinstall. Each step prints its wall time; nothing asserts on timings.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { installedCharts } from "../../components/charts";
+import {
+    CACHE,
+    MINUTE,
+    NS,
+    ROOT,
+    SIM_DIR,
+    ceph,
+    cephStatus,
+    exists,
+    helmReleases,
+    killAll,
+    killCli,
+    killUp,
+    kubectl,
+    ok,
+    previewSteps,
+    run,
+    secretData,
+    stackState,
+    startUp,
+    timed,
+    timings,
+    waitFor,
+} from "./stack";
+
+/** The dev stack's charts: every chart of the catalog but the optional ones. */
+const CHARTS = installedCharts({ cinder: false, horizon: false, heat: false });
+const REPO_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "osh-e2e-chart-repo-"));
+const LOGS = fs.mkdtempSync(path.join(os.tmpdir(), "osh-e2e-lifecycle-"));
+const CHART_REPO = path.join(ROOT, "test/harness/chart-repo.sh");
+const WORK_DIR = process.env.OSH_WORK_DIR ?? path.join(CACHE, "work");
+let startedSimulator = false;
+let repoUrl = "";
+
+const releaseStatus = (name: string) => helmReleases().get(name)?.status;
+const notice = (text: string) => console.log(`e2e: ${text}`);
+
+before(() => {
+    assert.ok(!process.env.OSH_KUBECONFIG, "the e2e test runs against the simulator only: unset OSH_KUBECONFIG");
+    startedSimulator = !fs.existsSync(path.join(SIM_DIR, "run", "ready"));
+    process.env.OSH_SIM_STALL_S ??= "20";
+    const r = timed("lifecycle: prepare", () =>
+        spawnSync("bash", [path.join(ROOT, "test/harness/deploy.sh"), "prepare"], {
+            encoding: "utf8",
+            timeout: 80 * MINUTE,
+            stdio: ["ignore", "inherit", "inherit"],
+        }),
+    );
+    assert.equal(r.status, 0, "deploy.sh prepare failed");
+    // A run interrupted here leaves the stack locked (its killed `up`): clear that first.
+    run(["pulumi", "cancel", "--yes"]);
+    const leftover = stackState()?.resources?.length ?? 0;
+    if (leftover > 0 && run(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }).code !== 0) {
+        // Interrupted mid-install: what the state names may be gone from the cluster.
+        ok(["pulumi", "refresh", "--yes", "--skip-preview", "--clear-pending-creates"], { timeoutMs: 10 * MINUTE });
+        ok(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE });
+    }
+    if (exists("namespace", NS)) kubectl("delete", "namespace", NS, "--wait=true", "--timeout=300s");
+    // The user's default chart source: a Helm repository with the pinned versions.
+    repoUrl = timed("lifecycle: chart repository", () => {
+        const s = spawnSync("bash", [CHART_REPO, "start", REPO_DIR], { encoding: "utf8", timeout: 10 * MINUTE });
+        assert.equal(s.status, 0, `chart-repo.sh start failed:\n${s.stderr}`);
+        return s.stdout.trim().split("\n").pop()!;
+    });
+    notice(`chart repository ${repoUrl}`);
+    ok(["pulumi", "config", "set", "chartSource", "repository"]);
+    ok(["pulumi", "config", "set", "chartRepository", repoUrl]);
+    run(["pulumi", "config", "rm", "chartLocalPath"]);
+});
+
+after(() => {
+    spawnSync("bash", [CHART_REPO, "stop", REPO_DIR], { stdio: "inherit", timeout: MINUTE });
+    fs.rmSync(REPO_DIR, { recursive: true, force: true });
+    if (startedSimulator) spawnSync("bash", [path.join(ROOT, "test/harness/cluster-down.sh")], { stdio: "inherit", timeout: 5 * MINUTE });
+    console.log("e2e: lifecycle timings " + timings.map(([p, s]) => `${p}=${s.toFixed(1)}s`).join(" "));
+});
+
+describe("a stack's life: interrupted install, day 2, purge", { concurrency: false }, () => {
+    it("a chart version the repository does not offer is refused at preview, naming the versions on offer", () => {
+        ok(["pulumi", "config", "set", "--path", "chartVersions.glance", "9.9.9"]);
+        try {
+            const r = timed("lifecycle: preview unknown version", () => run(["pulumi", "preview"], { timeoutMs: 10 * MINUTE }));
+            const out = r.stdout + r.stderr;
+            assert.notEqual(r.code, 0, "preview accepted a version the repository does not have");
+            const line = out.split("\n").find((l) => l.includes("chartVersions.glance"));
+            notice(`refused version: ${line?.trim()}`);
+            assert.match(
+                out,
+                /chartVersions\.glance: chart glance has no version 9\.9\.9 in .*versions on offer: .*2026\.1\.22\+0ee5adeff/,
+            );
+        } finally {
+            ok(["pulumi", "config", "rm", "--path", "chartVersions.glance"]);
+        }
+    });
+
+    let rootPassword = "";
+    it("an install killed during infra, then again during the service charts, converges after `npm run recover`", () => {
+        // Kill 1: while Helm installs the infrastructure charts.
+        const up1 = startUp(path.join(LOGS, "up1.log"));
+        timed("lifecycle: up until infra installs", () =>
+            waitFor("mariadb being installed", 300, () => releaseStatus("mariadb") === "pending-install"),
+        );
+        killUp(up1);
+        notice(`killed during infra; Helm: ${JSON.stringify(Object.fromEntries(helmReleases()))}`);
+        rootPassword = secretData("mariadb-dbadmin-password", "MYSQL_DBADMIN_PASSWORD");
+        const pending1 = stackState().pending_operations?.length ?? 0;
+        assert.ok(pending1 > 0, "the kill left pending creates in the state");
+        const rec1 = timed("lifecycle: recover 1", () => ok(["npm", "run", "--silent", "recover"], { timeoutMs: 15 * MINUTE }));
+        notice(`recover after kill 1:\n${rec1.trim()}`);
+        assert.match(rec1, /clean-release +mariadb: release openstack\/mariadb never finished its first install \(pending-install\)/);
+        assert.equal(stackState().pending_operations?.length ?? 0, 0, "no pending operation is left");
+
+        // Kill 2, the issue's own case: `kill -9` of the CLI while Keystone's release is being
+        // created. Its provider plugin goes on and Helm finishes the install, which the state
+        // never records; the other service charts are still installing when it is stopped too.
+        const up2 = startUp(path.join(LOGS, "up2.log"));
+        timed("lifecycle: up until keystone installs", () =>
+            waitFor("keystone being installed", 600, () => releaseStatus("keystone") === "pending-install"),
+        );
+        const plugins = killCli(up2);
+        timed("lifecycle: the orphaned provider finishes keystone", () =>
+            waitFor("keystone deployed by the orphaned provider", 300, () => releaseStatus("keystone") === "deployed"),
+        );
+        killAll(plugins);
+        const atKill = helmReleases();
+        notice(`killed during the service charts; Helm: ${JSON.stringify(Object.fromEntries(atKill))}`);
+        const rec2 = timed("lifecycle: recover 2", () => ok(["npm", "run", "--silent", "recover"], { timeoutMs: 15 * MINUTE }));
+        notice(`recover after kill 2:\n${rec2.trim()}`);
+        assert.match(rec2, /adopt-release +keystone: release openstack\/keystone is deployed/);
+        assert.equal(stackState().pending_operations?.length ?? 0, 0, "no pending operation is left");
+
+        timed("lifecycle: up after recovery", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 40 * MINUTE }));
+        timed("lifecycle: preview after recovery", () => ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE }));
+
+        // The same state as an uninterrupted install: every release deployed and in the stack,
+        // the adopted ones never installed again, the credentials those first runs generated kept.
+        const h = helmReleases();
+        for (const c of CHARTS) assert.equal(h.get(c)?.status, "deployed", `${c} is deployed`);
+        assert.equal(
+            h.get("keystone")?.revision,
+            atKill.get("keystone")?.revision,
+            "keystone was adopted, not installed or upgraded again",
+        );
+        const urns = stackState().resources.map((r) => r.urn);
+        for (const c of CHARTS)
+            assert.ok(
+                urns.some((u) => u.endsWith(`$kubernetes:helm.sh/v3:Release::${c}`)),
+                `${c} is in the stack`,
+            );
+        const pinned = fs
+            .readFileSync(path.join(ROOT, "test/unit/snapshots/urns-dev.txt"), "utf8")
+            .split("\n")
+            .filter((u) => u && !u.includes(":components:Verification"));
+        assert.deepEqual(
+            urns.filter((u) => !u.endsWith("::dev") && !/::default(_[0-9_]+)?$/.test(u) && !u.includes("pulumi:pulumi:Stack")).sort(),
+            pinned,
+            "every resource has the URN (parent and name) of an uninterrupted install",
+        );
+        assert.equal(
+            secretData("mariadb-dbadmin-password", "MYSQL_DBADMIN_PASSWORD"),
+            rootPassword,
+            "the DB root password was not regenerated",
+        );
+        const dbUrl = secretData("keystone-db-admin", "DB_CONNECTION");
+        assert.equal(decodeURIComponent(/^[a-z+]+:\/\/[^:]+:([^@]*)@/.exec(dbUrl)![1]), rootPassword, "keystone reaches MariaDB with it");
+        // Recovery decrypted the state in memory only: no credential in the state, its history or its backups.
+        for (const file of filesUnder(path.join(WORK_DIR, "state")))
+            assert.ok(!fs.readFileSync(file, "utf8").includes(rootPassword), `${file} holds the DB root password in plaintext`);
+        const outputs = JSON.parse(ok(["pulumi", "stack", "output", "--json"]));
+        assert.equal(outputs.chartReleases.keystone.chart, "keystone", "the adopted release's outputs come from the cluster");
+        assert.equal(outputs.chartReleases.keystone.version, "2026.1.24+0ee5adeff", "installed from the repository at the pinned version");
+    });
+
+    /** What a preview would change, as "op name" lines, leaving out the readiness check (re-run on any release change). */
+    const changes = (steps: ReturnType<typeof previewSteps>) =>
+        steps
+            .filter((s) => s.op !== "same" && s.name !== "readiness-workloads-ready")
+            .map((s) => `${s.op} ${s.type} ${s.name}`)
+            .sort();
+    const podsOn = (node: string) =>
+        (
+            JSON.parse(kubectl("-n", NS, "get", "pods", "--field-selector", `spec.nodeName=${node}`, "-o", "json")).items as {
+                metadata: { name: string; deletionTimestamp?: string };
+                status: { conditions?: { type: string; status: string }[] };
+            }[]
+        ).filter((p) => !p.metadata.deletionTimestamp);
+    const ready = (p: ReturnType<typeof podsOn>[number]) => p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+
+    it("adds a fifth node as a compute node: only its labels change, and the compute DaemonSets reach it", () => {
+        // The node joins the cluster (kwok plays it), as a new server would.
+        ok(["kubectl", "apply", "-f", "-"], {
+            input: JSON.stringify({
+                apiVersion: "v1",
+                kind: "Node",
+                metadata: {
+                    name: "k5",
+                    annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
+                    labels: { "kubernetes.io/hostname": "k5", "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" },
+                },
+            }),
+        });
+        const capacity = { cpu: "32", memory: "128Gi", pods: "110", "ephemeral-storage": "200Gi" };
+        kubectl(
+            "patch",
+            "node",
+            "k5",
+            "--subresource",
+            "status",
+            "--type",
+            "merge",
+            "-p",
+            JSON.stringify({
+                status: {
+                    addresses: [
+                        { type: "InternalIP", address: "192.0.2.15" },
+                        { type: "Hostname", address: "k5" },
+                    ],
+                    capacity,
+                    allocatable: capacity,
+                },
+            }),
+        );
+        waitFor("k5 Ready", 120, () =>
+            /True/.test(kubectl("get", "node", "k5", "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')),
+        );
+        ok(["pulumi", "config", "set", "--path", "nodes[4].name", "k5"]);
+        ok(["pulumi", "config", "set", "--path", "nodes[4].roles[0]", "compute"]);
+        const steps = timed("lifecycle: preview add node", () => previewSteps());
+        notice(`add node preview: ${JSON.stringify(changes(steps))}`);
+        assert.deepEqual(changes(steps), [
+            "create kubernetes:core/v1:NodePatch compute-label-openstack-compute-node-k5",
+            "create kubernetes:core/v1:NodePatch network-label-openvswitch-k5",
+        ]);
+        const revisions = helmReleases();
+        timed("lifecycle: up add node", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
+        const labels = JSON.parse(kubectl("get", "node", "k5", "-o", "jsonpath={.metadata.labels}")) as Record<string, string>;
+        assert.equal(labels["openstack-compute-node"], "enabled");
+        assert.equal(labels["openvswitch"], "enabled");
+        assert.equal(labels["openstack-control-plane"], undefined);
+        const reached = timed("lifecycle: DaemonSets reach k5", () =>
+            waitFor("libvirt, nova-compute, openvswitch and the OVS agent Ready on k5", 300, () => {
+                const pods = podsOn("k5");
+                const want = [/^libvirt-libvirt-default-/, /^nova-compute-default-/, /^openvswitch-/, /^neutron-ovs-agent-default-/];
+                return (
+                    want.every((re) => pods.some((p) => re.test(p.metadata.name) && ready(p))) && pods.map((p) => p.metadata.name).sort()
+                );
+            }),
+        );
+        notice(`pods on k5: ${reached.join(", ")}`);
+        assert.deepEqual(helmReleases(), revisions, "no release changed");
+        ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
+    });
+
+    it("removes the node again: its labels go, nothing else changes, and its pods leave", () => {
+        ok(["pulumi", "config", "rm", "--path", "nodes[4]"]);
+        const steps = timed("lifecycle: preview remove node", () => previewSteps());
+        notice(`remove node preview: ${JSON.stringify(changes(steps))}`);
+        assert.deepEqual(changes(steps), [
+            "delete kubernetes:core/v1:NodePatch compute-label-openstack-compute-node-k5",
+            "delete kubernetes:core/v1:NodePatch network-label-openvswitch-k5",
+        ]);
+        timed("lifecycle: up remove node", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
+        const labels = JSON.parse(kubectl("get", "node", "k5", "-o", "jsonpath={.metadata.labels}")) as Record<string, string>;
+        assert.equal(labels["openstack-compute-node"], undefined);
+        assert.equal(labels["openvswitch"], undefined);
+        timed("lifecycle: pods leave k5", () => waitFor("no OpenStack pod on k5", 120, () => podsOn("k5").length === 0));
+        kubectl("delete", "node", "k5");
+        ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
+    });
+
+    it("scales MariaDB and RabbitMQ to the three control nodes: only those two releases change", () => {
+        ok(["pulumi", "config", "set", "mariadbReplicas", "3"]);
+        ok(["pulumi", "config", "set", "rabbitmqReplicas", "3"]);
+        const steps = timed("lifecycle: preview scale", () => previewSteps());
+        notice(`scale preview: ${JSON.stringify(changes(steps))}`);
+        assert.deepEqual(changes(steps), ["update kubernetes:helm.sh/v3:Release mariadb", "update kubernetes:helm.sh/v3:Release rabbitmq"]);
+        const before = helmReleases();
+        timed("lifecycle: up scale", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
+        for (const [sts, chart] of [
+            ["mariadb-server", "mariadb"],
+            ["rabbitmq-rabbitmq", "rabbitmq"],
+        ]) {
+            assert.equal(
+                kubectl("-n", NS, "get", "statefulset", sts, "-o", "jsonpath={.status.readyReplicas}"),
+                "3",
+                `${sts} has 3 ready replicas`,
+            );
+            assert.equal(helmReleases().get(chart)?.revision, before.get(chart)!.revision + 1);
+        }
+        for (const c of CHARTS.filter((c) => c !== "mariadb" && c !== "rabbitmq"))
+            assert.deepEqual(helmReleases().get(c), before.get(c), `${c} did not change`);
+        ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
+    });
+
+    it("upgrades one chart to a newer version from the repository: its hooks run once, only its revision moves", () => {
+        const version = "2026.1.23+e2e";
+        const pub = spawnSync("bash", [CHART_REPO, "publish", REPO_DIR, "glance", version], { encoding: "utf8", timeout: 5 * MINUTE });
+        assert.equal(pub.status, 0, `chart-repo.sh publish failed:\n${pub.stderr}`);
+        ok(["pulumi", "config", "set", "--path", "chartVersions.glance", version]);
+        const steps = timed("lifecycle: preview chart upgrade", () => previewSteps());
+        notice(`chart upgrade preview: ${JSON.stringify(changes(steps))}`);
+        assert.deepEqual(changes(steps), ["update kubernetes:helm.sh/v3:Release glance"]);
+        const before = helmReleases();
+        const dbSyncs = () => timelineCount(/^glance-db-sync-/, "succeeded");
+        const syncsBefore = dbSyncs();
+        timed("lifecycle: up chart upgrade", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
+        assert.equal(dbSyncs() - syncsBefore, 1, "glance's post-upgrade db-sync hook ran once");
+        assert.equal(helmReleases().get("glance")?.revision, before.get("glance")!.revision + 1);
+        for (const c of CHARTS.filter((c) => c !== "glance")) assert.deepEqual(helmReleases().get(c), before.get(c), `${c} did not change`);
+        const outputs = JSON.parse(ok(["pulumi", "stack", "output", "--json"]));
+        assert.equal(outputs.chartReleases.glance.version, version);
+        ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
+    });
+
+    it("purge: destroy with purgeOnDestroy removes the releases, the namespace with its volumes, the pools and users; a new up installs cleanly", () => {
+        ok(["pulumi", "config", "set", "purgeOnDestroy", "true"]);
+        timed("lifecycle: up purgeOnDestroy", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
+        assert.ok(exists("persistentvolumeclaim", "mysql-data-mariadb-server-0", NS));
+        timed("lifecycle: destroy with purge", () => ok(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
+        waitFor("the namespace gone", 300, () => !exists("namespace", NS));
+        const pools = ceph("osd", "pool", "ls").trim().split("\n");
+        assert.ok(!pools.includes("replicapool") && !pools.includes("glance.images"), `pools left: ${pools.join(",")}`);
+        assert.notEqual(cephStatus("auth", "get", "client.glance").code, 0, "client.glance is gone");
+        assert.equal(helmReleases().size, 0, "no release is left");
+        // The same stack, installed again: the preflight finds nothing of the old install.
+        timed("lifecycle: up after purge", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 40 * MINUTE }));
+        for (const c of CHARTS) assert.equal(helmReleases().get(c)?.status, "deployed", `${c} is deployed`);
+        ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
+        timed("lifecycle: destroy with purge again", () =>
+            ok(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }),
+        );
+        waitFor("the namespace gone", 300, () => !exists("namespace", NS));
+        ok(["pulumi", "stack", "rm", "--yes"]);
+    });
+});
+
+/** Every file under a directory. */
+function filesUnder(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        return e.isDirectory() ? filesUnder(p) : [p];
+    });
+}
+
+/** How many gated pods matching `pod` reached `event` in the simulator's timeline. */
+function timelineCount(pod: RegExp, event: string): number {
+    const f = path.join(SIM_DIR, "timeline.jsonl");
+    if (!fs.existsSync(f)) return 0;
+    return fs
+        .readFileSync(f, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { pod: string; namespace: string; event: string })
+        .filter((e) => e.namespace === NS && pod.test(e.pod) && e.event === event).length;
+}
