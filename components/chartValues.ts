@@ -104,12 +104,14 @@ export function scanTemplates(texts: string[]): { openMaps: Set<string>; freeTre
 /**
  * Rules of helm-toolkit itself, which every chart renders its endpoints and config through:
  * `conf` becomes config files key by key, an endpoint's hosts, paths, schemes, ports and host
- * overrides are looked up per endpoint type (`public`, `internal`, …), its `auth` per user, and
- * an init container's waits per component (`dependencies.static.<component>`, which the chart's
- * values.yaml may leave out: keystone's rabbit_init).
+ * overrides are looked up per endpoint type (`public`, `internal`, …), its `auth` per user, an
+ * init container's waits per component (`dependencies.static.<component>`, which the chart's
+ * values.yaml may leave out: keystone's rabbit_init), and a Job's annotations per Job
+ * (`annotations.job.<job, _ for ->` or `.default`, rendered whole; where helm-toolkit tests for
+ * `annotations.job`).
  */
 export function toolkitRules(paths: Readonly<Record<string, ValueKind>>): { openMaps: string[]; freeTrees: string[] } {
-    const freeTrees = ["conf", "extraObjects", "dependencies.static"];
+    const freeTrees = ["conf", "extraObjects", "dependencies.static", ...("annotations.job" in paths ? ["annotations.job"] : [])];
     const openMaps: string[] = [];
     for (const p of Object.keys(paths)) {
         const m = /^endpoints\.([^.]+)\.([^.]+)$/.exec(p);

@@ -6,6 +6,8 @@ import * as path from "path";
 import { ChartName, chartSpec } from "./charts";
 import { StackConfig } from "./config";
 import { publicEndpointValues } from "./endpoints";
+import { releaseFailureHook } from "./releaseFailures";
+import { clusterEnvironment } from "./shell";
 
 /** A values tree whose leaves may be Outputs (credentials). */
 export type Values = { [key: string]: ValueLeaf };
@@ -110,7 +112,11 @@ export function dependsOnOf(release: k8s.helm.v3.Release): readonly pulumi.Input
     return deps;
 }
 
-/** One openstack-helm release, named after its chart, in the OpenStack namespace. */
+/**
+ * One openstack-helm release, named after its chart, in the OpenStack namespace. When Helm fails
+ * it, an error hook (components/releaseFailures.ts) adds each failed Job of the release and its
+ * log's tail to the error.
+ */
 export function osRelease(
     cfg: StackConfig,
     namespace: pulumi.Input<string>,
@@ -125,6 +131,7 @@ export function osRelease(
         publicEndpointValues(args.chart, cfg.exposure.apis, cfg.exposure.scheme),
     );
     const merged = deepMerge(ours, extra && cfg.charts.valuesSecret ? secretLeaves(extra) : extra);
+    const onError = releaseFailureHook(args.chart, namespace, clusterEnvironment(cfg.kubeconfig, cfg.kubeContext));
     const release = new k8s.helm.v3.Release(
         args.chart,
         {
@@ -141,7 +148,8 @@ export function osRelease(
             disableWebhooks: false,
             maxHistory: 10,
         },
-        opts,
+        // Options only: the hook changes neither the release's URN nor its inputs.
+        { ...opts, hooks: { ...opts.hooks, onError: [...(opts.hooks?.onError ?? []), onError] } },
     );
     const d = opts.dependsOn;
     releaseDependsOn.set(release, d === undefined ? [] : Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>]);

@@ -39,6 +39,8 @@ export interface Registered {
     readonly parent: string;
     readonly dependencies: string[];
     readonly custom: boolean;
+    /** The names of the error hooks bound to it (`hooks.onError`). */
+    readonly errorHooks: string[];
 }
 
 /** What the verification Command prints under mocks (the real one runs components/scripts/verify.cjs). */
@@ -72,6 +74,9 @@ export const FAKE_MON_DUMP = JSON.stringify({
 });
 
 export const registered: Registered[] = [];
+
+/** The error hooks the program registered (`new pulumi.ErrorHook`), by name. */
+export const errorHooks: string[] = [];
 
 /** A resource read from the cluster (`.get`): in the state under its URN, but not managed. */
 export interface Read {
@@ -144,8 +149,15 @@ class RecordingMonitor extends MockMonitor {
             retainOnDelete: req.getRetainondelete(),
             deleteBeforeReplace: req.getDeletebeforereplace(),
             dependencies: req.getDependenciesList(),
+            errorHooks: req.getHooks()?.getOnErrorList() ?? [],
         });
         return super.registerResource(req, callback);
+    }
+
+    /** The engine's side of `new pulumi.ErrorHook`: recorded; the mocks never fail, so never called. */
+    registerErrorHook(req: any, callback: (err: any, res: any) => void): void {
+        errorHooks.push(req.getName());
+        callback(null, {});
     }
 
     async readResource(req: any, callback: (err: any, res: any) => void): Promise<void> {
@@ -177,6 +189,7 @@ export const PROJECT = "openstack-helm-pulumi";
 export async function installMocks(config: Record<string, unknown>, stack = "dev", secretKeys: string[] = []): Promise<void> {
     registered.length = 0;
     reads.length = 0;
+    errorHooks.length = 0;
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
     // setMocks turns on the features a mock engine has (secrets above all); swapping in the
     // recording monitor resets them, so carry them over.

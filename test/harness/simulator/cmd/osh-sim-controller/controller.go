@@ -31,6 +31,12 @@ const (
 	annDepsReady = "osh-sim.dev/deps-ready"
 	annReadyAt   = "osh-sim.dev/ready-at"
 	annDoneAt    = "osh-sim.dev/done-at"
+	// annFail on a Job (the charts' `annotations.job.<job>`) or on its pod: the pod fails as soon
+	// as it runs, exit code 1, with the annotation's text as its container's termination message
+	// (what a kubelet reports of a container that prints it and exits, under
+	// terminationMessagePolicy FallbackToLogsOnError). The controller copies it onto the pod, where
+	// the fail stage reads it.
+	annFail = "osh-sim.dev/fail"
 )
 
 // entrypointSleep: the entrypoint sleeps this long after its last successful check.
@@ -181,8 +187,14 @@ func (c *controller) release(ctx context.Context, p *corev1.Pod, t *deps.Tracker
 	start, run := c.policy.Durations(owner, kind == "Job", p.Namespace+"/"+p.Name)
 	readyAt := metAt.Add(entrypointSleep + start)
 	ann := map[string]string{annDepsReady: "true", annReadyAt: readyAt.UTC().Format(time.RFC3339Nano)}
+	failure, fails := c.failure(p, kind, owner)
 	if kind == "Job" {
-		ann[annDoneAt] = readyAt.Add(run).UTC().Format(time.RFC3339Nano)
+		doneAt := readyAt.Add(run)
+		if fails {
+			doneAt = readyAt // a failing container fails at once
+			ann[annFail] = failure
+		}
+		ann[annDoneAt] = doneAt.UTC().Format(time.RFC3339Nano)
 	}
 	// The uid makes the patch fail rather than touch a new pod of the same name.
 	body, _ := json.Marshal(map[string]any{"metadata": map[string]any{"uid": p.UID, "annotations": ann}})
@@ -197,7 +209,29 @@ func (c *controller) release(ctx context.Context, p *corev1.Pod, t *deps.Tracker
 		last = t.Last.String()
 	}
 	c.timeline.record(p, "deps-met", metAt, last)
-	log.Printf("%s/%s: waits met (last: %s), ready in %.1fs", p.Namespace, p.Name, orNone(last), readyAt.Sub(now).Seconds())
+	then := ""
+	if fails && kind == "Job" {
+		then = ", then fails (" + annFail + ")"
+	}
+	log.Printf("%s/%s: waits met (last: %s), ready in %.1fs%s", p.Namespace, p.Name, orNone(last), readyAt.Sub(now).Seconds(), then)
+}
+
+// failure is the text a Job pod fails with: its own osh-sim.dev/fail annotation, else its Job's
+// (a chart puts `annotations.job.<job>` on the Job, which the Job controller does not copy to
+// its pods). Pods of other owners never fail.
+func (c *controller) failure(p *corev1.Pod, kind, owner string) (string, bool) {
+	if kind != "Job" {
+		return "", false
+	}
+	if text, ok := p.Annotations[annFail]; ok {
+		return text, true
+	}
+	if j := c.view.Job(p.Namespace, owner); j != nil {
+		if text, ok := j.Annotations[annFail]; ok {
+			return text, true
+		}
+	}
+	return "", false
 }
 
 func orNone(s string) string {

@@ -313,3 +313,63 @@ func TestSimStart(t *testing.T) {
 		t.Errorf("from the file: %v, want %v", got, want)
 	}
 }
+
+func TestFailingJobPodsFailAtOnce(t *testing.T) {
+	failing := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "glance-db-sync", Namespace: ns,
+		Annotations: map[string]string{annFail: "ERROR glance.db: no such table\nTraceback ..."}}}
+	fine := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "glance-db-init", Namespace: ns}}
+	sync := entrypointPod("glance-db-sync-x1", "u-sync", ownedBy("Job", failing.Name), nil)
+	initPod := entrypointPod("glance-db-init-x1", "u-init", ownedBy("Job", fine.Name), nil)
+	// A pod that carries the annotation itself fails with its own text.
+	own := entrypointPod("glance-bootstrap-x1", "u-boot", ownedBy("Job", "glance-bootstrap"), nil)
+	own.Annotations = map[string]string{annFail: "own words"}
+	// Only Job pods fail.
+	api := entrypointPod("glance-api-7c9-abcde", "u-api", ownedBy("ReplicaSet", "glance-api-7c9"),
+		map[string]string{"pod-template-hash": "7c9"})
+	api.Annotations = map[string]string{annFail: "ignored"}
+	f := newFixture(t, failing, fine, sync, initPod, own, api)
+	f.settle(t, func() bool { return f.c.view.Job(ns, failing.Name) != nil && f.c.view.Job(ns, fine.Name) != nil })
+	ctx := context.Background()
+
+	f.c.pass(ctx)
+	ready := f.now().Add(2*time.Second + 5*time.Second).Format(time.RFC3339Nano)
+	a := f.annotations(t, sync.Name)
+	if a[annFail] != failing.Annotations[annFail] || a[annReadyAt] != ready || a[annDoneAt] != ready {
+		t.Errorf("failing pod annotations = %v", a)
+	}
+	a = f.annotations(t, initPod.Name)
+	if _, ok := a[annFail]; ok || a[annDoneAt] != f.now().Add(7*time.Second+5*time.Second).Format(time.RFC3339Nano) {
+		t.Errorf("passing pod annotations = %v", a)
+	}
+	if a = f.annotations(t, own.Name); a[annFail] != "own words" || a[annDoneAt] != ready {
+		t.Errorf("pod with its own annotation = %v", a)
+	}
+	if a = f.annotations(t, api.Name); a[annDoneAt] != "" || a[annFail] != "ignored" {
+		t.Errorf("deployment pod = %v", a)
+	}
+
+	// kwok's fail stage: the timeline records the failure once, at the container's finish.
+	p, _ := f.client.CoreV1().Pods(ns).Get(ctx, sync.Name, metav1.GetOptions{})
+	p.Status.Phase = corev1.PodFailed
+	p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "glance-db-sync", State: corev1.ContainerState{
+		Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Message: a[annFail], FinishedAt: metav1.NewTime(f.now())}}}}
+	if _, err := f.client.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	failedAt := func() float64 {
+		for _, e := range f.events(t) {
+			if e.Pod == sync.Name && e.Event == "failed" {
+				return e.T
+			}
+		}
+		return -1
+	}
+	f.settle(t, func() bool { return failedAt() >= 0 })
+	if at := failedAt(); at != 10 {
+		t.Errorf("failed at t=%v, want 10", at)
+	}
+	f.c.pass(ctx) // a failed pod is not gated: nothing more happens to it
+	if s := f.c.stalls(); len(s) != 0 {
+		t.Errorf("stalls = %+v", s)
+	}
+}

@@ -4,7 +4,8 @@
 // For each pod with a kubernetes-entrypoint init container, a status.hostIP (set by kwok's
 // admit stage) and no osh-sim.dev/deps-ready annotation, it checks every DEPENDENCY_* wait
 // against the cluster; once all are met it annotates the pod with deps-ready, ready-at and, for
-// Job pods, done-at, which kwok's stages wait for. It writes $DIR/timeline.jsonl (pod events)
+// Job pods, done-at, which kwok's stages wait for (and osh-sim.dev/fail, copied from the pod's Job,
+// for a pod that is to fail). It writes $DIR/timeline.jsonl (pod events)
 // and $DIR/stalls.json (pods gated longer than --stall-seconds, with their unmet waits).
 // The kwok stages it works with: test/harness/manifests/kwok-stages.yaml.
 package main

@@ -22,7 +22,7 @@ type event struct {
 	Namespace      string  `json:"namespace"`
 	UID            string  `json:"uid"`
 	Owner          string  `json:"owner"`
-	Event          string  `json:"event"` // created, deps-met, ready, succeeded
+	Event          string  `json:"event"` // created, deps-met, ready, succeeded, failed
 	T              float64 `json:"t"`     // seconds since the simulator started
 	LastDependency string  `json:"lastDependency,omitempty"`
 }
@@ -88,7 +88,7 @@ func (tl *timeline) record(p *corev1.Pod, name string, at time.Time, lastDepende
 	}
 }
 
-// observe records what a pod update shows: its creation, Ready, Succeeded.
+// observe records what a pod update shows: its creation, Ready, Succeeded or Failed.
 func (tl *timeline) observe(p *corev1.Pod, now time.Time) {
 	tl.record(p, "created", stamp(now, p.CreationTimestamp.Time), "")
 	for _, c := range p.Status.Conditions {
@@ -96,14 +96,18 @@ func (tl *timeline) observe(p *corev1.Pod, now time.Time) {
 			tl.record(p, "ready", stamp(now, c.LastTransitionTime.Time), "")
 		}
 	}
-	if p.Status.Phase == corev1.PodSucceeded {
+	if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
 		var finished metav1.Time
 		for _, cs := range p.Status.ContainerStatuses {
 			if t := cs.State.Terminated; t != nil && finished.Before(&t.FinishedAt) {
 				finished = t.FinishedAt
 			}
 		}
-		tl.record(p, "succeeded", stamp(now, finished.Time), "")
+		name := "succeeded"
+		if p.Status.Phase == corev1.PodFailed {
+			name = "failed"
+		}
+		tl.record(p, name, stamp(now, finished.Time), "")
 	}
 }
 
