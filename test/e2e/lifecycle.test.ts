@@ -186,7 +186,7 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
     /** What a preview would change, as "op name" lines, leaving out the readiness check (re-run on any release change). */
     const changes = (steps: ReturnType<typeof previewSteps>) =>
         steps
-            .filter((s) => s.op !== "same" && s.name !== "readiness-workloads-ready")
+            .filter((s) => s.op !== "same" && s.name !== "readiness-namespace-ready")
             .map((s) => `${s.op} ${s.type} ${s.name}`)
             .sort();
     const podsOn = (node: string) =>
@@ -280,27 +280,34 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
     });
 
-    it("scales MariaDB and RabbitMQ to the three control nodes: only those two releases change", () => {
+    it("scales MariaDB and RabbitMQ to the three control nodes: those two change, and the charts whose transport URL lists every RabbitMQ pod", () => {
         ok(["pulumi", "config", "set", "mariadbReplicas", "3"]);
         ok(["pulumi", "config", "set", "rabbitmqReplicas", "3"]);
         const steps = timed("lifecycle: preview scale", () => previewSteps());
         notice(`scale preview: ${JSON.stringify(changes(steps))}`);
-        assert.deepEqual(changes(steps), ["update kubernetes:helm.sh/v3:Release mariadb", "update kubernetes:helm.sh/v3:Release rabbitmq"]);
+        // Every RabbitMQ client's transport URL names one host per RabbitMQ pod (endpoints.oslo_messaging.statefulset.replicas).
+        const changed = ["glance", "keystone", "mariadb", "neutron", "nova", "rabbitmq"];
+        assert.deepEqual(
+            changes(steps),
+            changed.map((c) => `update kubernetes:helm.sh/v3:Release ${c}`),
+        );
         const before = helmReleases();
         timed("lifecycle: up scale", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
-        for (const [sts, chart] of [
-            ["mariadb-server", "mariadb"],
-            ["rabbitmq-rabbitmq", "rabbitmq"],
-        ]) {
+        for (const sts of ["mariadb-server", "rabbitmq-rabbitmq"]) {
             assert.equal(
                 kubectl("-n", NS, "get", "statefulset", sts, "-o", "jsonpath={.status.readyReplicas}"),
                 "3",
                 `${sts} has 3 ready replicas`,
             );
-            assert.equal(helmReleases().get(chart)?.revision, before.get(chart)!.revision + 1);
         }
-        for (const c of CHARTS.filter((c) => c !== "mariadb" && c !== "rabbitmq"))
-            assert.deepEqual(helmReleases().get(c), before.get(c), `${c} did not change`);
+        for (const c of CHARTS) {
+            const moved = changed.includes(c) ? 1 : 0;
+            assert.equal(
+                helmReleases().get(c)?.revision,
+                before.get(c)!.revision + moved,
+                `${c} ${moved ? "upgraded once" : "did not change"}`,
+            );
+        }
         ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
     });
 
@@ -321,6 +328,36 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         for (const c of CHARTS.filter((c) => c !== "glance")) assert.deepEqual(helmReleases().get(c), before.get(c), `${c} did not change`);
         const outputs = JSON.parse(ok(["pulumi", "stack", "output", "--json"]));
         assert.equal(outputs.chartReleases.glance.version, version);
+        ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
+    });
+
+    it("a hook Job that fails fails up with the Job's name and its log tail; fixing the cause, up converges with no cleanup", () => {
+        // The operator's change makes glance's db-sync fail (on the simulator: the annotation the
+        // fixture charts carry from annotations.job.<job> onto the Job, which fails its pod with
+        // this text as the container's last words).
+        const lastWords =
+            "ERROR oslo_db.sqlalchemy.engines: Database connection was found disconnected; reconnecting\nERROR glance.cmd.manage: schema migration failed";
+        ok(["pulumi", "config", "set", "--path", 'chartValues.glance.annotations.job.glance_db_sync["osh-sim.dev/fail"]', lastWords]);
+        const before = helmReleases();
+        const r = timed("lifecycle: up with a failing hook", () =>
+            run(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }),
+        );
+        const out = r.stdout + r.stderr;
+        assert.notEqual(r.code, 0, "up must fail");
+        const report = out
+            .split("\n")
+            .filter((l) => /release glance: hook Job glance-db-sync failed|schema migration failed|connection was found/.test(l));
+        notice(`failed release report:\n${report.join("\n")}`);
+        assert.match(out, /release glance: hook Job glance-db-sync failed \(BackoffLimitExceeded\); last log lines:/);
+        assert.match(out, /ERROR glance\.cmd\.manage: schema migration failed/);
+        assert.match(out, /glance-db-sync/, "the provider's own error names the Job too");
+        assert.equal(releaseStatus("glance"), "failed");
+        for (const c of CHARTS.filter((c) => c !== "glance")) assert.deepEqual(helmReleases().get(c), before.get(c), `${c} did not change`);
+        // The fix: the change is taken back. No helm rollback, no Job deleted by hand.
+        ok(["pulumi", "config", "rm", "--path", "chartValues.glance.annotations"]);
+        timed("lifecycle: up after the fix", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
+        assert.equal(releaseStatus("glance"), "deployed");
+        assert.equal(helmReleases().get("glance")?.revision, before.get("glance")!.revision + 2, "one failed revision, then the fixed one");
         ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
     });
 
