@@ -92,6 +92,12 @@ export interface RecoveryPlan {
     steps: RecoveryStep[];
     /** Releases of the stack whose last operation was interrupted mid-upgrade or mid-rollback. */
     rollbacks: StuckRelease[];
+    /**
+     * Releases of our charts in the stack's namespace that neither the state nor a pending CREATE
+     * names: never adopted (a hand install, another stack's, or one whose pending CREATE was
+     * cleared); recovery names them and leaves them alone.
+     */
+    strangers: { namespace: string; name: string; status: string }[];
 }
 
 function str(v: unknown): string | undefined {
@@ -117,8 +123,11 @@ export function objectId(ref: ObjectRef): string {
 
 const UNFINISHED = ["pending-upgrade", "pending-rollback"];
 
-/** Decides what to do with each pending CREATE of the stack, and which of its releases to roll back. */
-export function planRecovery(stack: ExportedStack, cluster: ClusterFacts): RecoveryPlan {
+/**
+ * Decides what to do with each pending CREATE of the stack, which of its releases to roll back,
+ * and which releases of our charts found in the cluster (`found`) are not the stack's.
+ */
+export function planRecovery(stack: ExportedStack, cluster: ClusterFacts, found: readonly HelmRelease[] = []): RecoveryPlan {
     const steps: RecoveryStep[] = [];
     // The engine may record the same pending CREATE more than once.
     const seen = new Set<string>();
@@ -136,7 +145,15 @@ export function planRecovery(stack: ExportedStack, cluster: ClusterFacts): Recov
         const rel = cluster.release(namespace, name);
         if (rel && UNFINISHED.includes(rel.status)) rollbacks.push({ namespace, name, status: rel.status });
     }
-    return { steps, rollbacks };
+    const known = new Set(
+        [...(stack.deployment.resources ?? []), ...(stack.deployment.pending_operations ?? []).map((op) => op.resource)]
+            .filter((r) => r.type === RELEASE_TYPE)
+            .map((r) => `${str(r.inputs?.namespace)}/${str(r.inputs?.name)}`),
+    );
+    const strangers = found
+        .filter((r) => !known.has(`${r.namespace}/${r.name}`))
+        .map(({ namespace, name, status }) => ({ namespace, name, status }));
+    return { steps, rollbacks, strangers };
 }
 
 function planPendingCreate(res: StateResource, cluster: ClusterFacts): RecoveryStep {
@@ -225,5 +242,10 @@ export function hookObjects(manifests: readonly { kind?: string; metadata?: { na
 export function describePlan(plan: RecoveryPlan): string[] {
     const lines = plan.steps.map((s) => `${s.action.padEnd(13)} ${s.urn.split("::").pop()}: ${s.why}`);
     for (const r of plan.rollbacks) lines.push(`${"rollback".padEnd(13)} ${r.namespace}/${r.name}: interrupted in ${r.status}`);
+    for (const r of plan.strangers)
+        lines.push(
+            `${"leave alone".padEnd(13)} ${r.namespace}/${r.name} (${r.status}): not this stack's (no resource or interrupted create of it names it); ` +
+                `remove it yourself if it is a leftover (helm uninstall ${r.name} -n ${r.namespace})`,
+        );
     return lines;
 }

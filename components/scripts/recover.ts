@@ -16,6 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { CHARTS } from "../charts";
 import { ClusterFacts, ExportedStack, HelmRelease, ObjectRef, describePlan, hookObjects, planRecovery, recoveredState } from "../recovery";
 
 const args = process.argv.slice(2);
@@ -65,7 +66,9 @@ function staleLock(): void {
     const current = stackIdx >= 0 ? args[stackIdx + 1] : stack.find((s) => s.current)?.name;
     if (!current) fail("no stack selected: pass --stack NAME");
     const root = path.join(backend.replace(/^~(?=\/)/, os.homedir()), ".pulumi", "locks");
-    const locks = listFiles(root).filter((f) => f.endsWith(".json") && path.dirname(f).endsWith(`/${current.split("/").pop()}`));
+    // <locks>/<org>/<project>/<stack>/<id>.json (a backend holds other projects' stacks too).
+    const project = /^name:\s*(\S+)/m.exec(fs.readFileSync("Pulumi.yaml", "utf8"))?.[1];
+    const locks = listFiles(root).filter((f) => f.endsWith(".json") && path.dirname(f).endsWith(`/${project}/${current.split("/").pop()}`));
     for (const file of locks) {
         const lock = JSON.parse(fs.readFileSync(file, "utf8")) as { pid: number; hostname: string };
         if (lock.hostname !== os.hostname() || processAlive(lock.pid))
@@ -156,6 +159,22 @@ function cleanRelease(namespace: string, name: string): void {
     );
 }
 
+/** Releases of our charts in the namespaces the stack installs into (for the plan's strangers). */
+function ourReleases(stack: ExportedStack): HelmRelease[] {
+    const namespaces = new Set([configValue("namespace") ?? "openstack"]);
+    for (const r of [...(stack.deployment.resources ?? []), ...(stack.deployment.pending_operations ?? []).map((o) => o.resource)])
+        if (r.type === "kubernetes:helm.sh/v3:Release" && typeof r.inputs?.namespace === "string") namespaces.add(r.inputs.namespace);
+    const found: HelmRelease[] = [];
+    for (const ns of namespaces) {
+        const r = helm("list", "-n", ns, "-a", "-o", "json");
+        if (r.code !== 0) continue; // no such namespace yet
+        for (const rel of JSON.parse(r.stdout || "[]") as { name: string; status: string }[])
+            if ((CHARTS as readonly string[]).includes(rel.name))
+                found.push({ name: rel.name, namespace: ns, status: rel.status, everDeployed: false });
+    }
+    return found;
+}
+
 function rollback(namespace: string, name: string): void {
     const r = helm("rollback", name, "-n", namespace, "--wait", "--timeout", "300s");
     if (r.code !== 0) fail(`helm rollback ${name} -n ${namespace} failed: ${r.stderr.trim()}`);
@@ -166,12 +185,12 @@ function main(): void {
     staleLock();
     // Decrypted in memory only: adopted releases need their inputs as one secret (recoveredState).
     const stack = JSON.parse(pulumi("stack", "export", "--show-secrets")) as ExportedStack;
-    const plan = planRecovery(stack, facts);
+    const plan = planRecovery(stack, facts, ourReleases(stack));
+    for (const line of describePlan(plan)) say(line);
     if (plan.steps.length === 0 && plan.rollbacks.length === 0) {
         say("nothing to recover: no interrupted create in the state, no release stuck in an upgrade");
         return;
     }
-    for (const line of describePlan(plan)) say(line);
     if (dryRun) return say("dry run: nothing changed");
     for (const s of plan.steps) if (s.action === "clean-release") cleanRelease(s.namespace, s.name);
     for (const r of plan.rollbacks) rollback(r.namespace, r.name);

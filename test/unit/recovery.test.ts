@@ -129,6 +129,7 @@ describe("recovery after an interrupted up", () => {
                 clean.status === "pending-install",
         );
         assert.deepEqual(plan.rollbacks, []);
+        assert.deepEqual(plan.strangers, []);
         assert.match(describePlan(plan).join("\n"), /^adopt-release +mariadb: release openstack\/mariadb is deployed$/m);
         assert.match(
             describePlan(plan).join("\n"),
@@ -219,6 +220,31 @@ describe("recovery after an interrupted up", () => {
         assert.deepEqual(
             after.deployment.pending_operations!.map((o) => o.type),
             ["updating"],
+        );
+    });
+
+    it("a release of our charts that neither the state nor a pending create names is never adopted, only named", () => {
+        const stack = stackWith([release("keystone", "Identity")], [release("mariadb")]);
+        const found = ["mariadb", "keystone", "glance"].map((name) => ({
+            name,
+            namespace: "openstack",
+            status: "deployed",
+            everDeployed: true,
+        }));
+        const plan = planRecovery(
+            stack,
+            cluster({ keystone: { status: "deployed", everDeployed: true }, mariadb: { status: "deployed", everDeployed: true } }),
+            found,
+        );
+        assert.deepEqual(plan.strangers, [{ namespace: "openstack", name: "glance", status: "deployed" }]);
+        assert.deepEqual(
+            plan.steps.map((s) => s.urn.split("::").pop()),
+            ["keystone"],
+        );
+        assert.ok(!recoveredState(stack, plan).deployment.resources!.some((r) => r.urn.endsWith("::glance")));
+        assert.match(
+            describePlan(plan).join("\n"),
+            /^leave alone +openstack\/glance \(deployed\): not this stack's .*helm uninstall glance -n openstack\)$/m,
         );
     });
 
