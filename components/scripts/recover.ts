@@ -65,7 +65,8 @@ function staleLock(): void {
     const stack = JSON.parse(must("pulumi", ["stack", "ls", "--json"])) as { name: string; current: boolean }[];
     const current = stackIdx >= 0 ? args[stackIdx + 1] : stack.find((s) => s.current)?.name;
     if (!current) fail("no stack selected: pass --stack NAME");
-    const root = path.join(backend.replace(/^~(?=\/)/, os.homedir()), ".pulumi", "locks");
+    // file://~/state?no_tmp_dir=true and the like: the directory without the URL's options.
+    const root = path.join(backend.replace(/\?.*$/, "").replace(/^~(?=\/)/, os.homedir()), ".pulumi", "locks");
     // <locks>/<org>/<project>/<stack>/<id>.json (a backend holds other projects' stacks too).
     const project = /^name:\s*(\S+)/m.exec(fs.readFileSync("Pulumi.yaml", "utf8"))?.[1];
     const locks = listFiles(root).filter((f) => f.endsWith(".json") && path.dirname(f).endsWith(`/${project}/${current.split("/").pop()}`));
