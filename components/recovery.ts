@@ -97,7 +97,21 @@ export interface RecoveryPlan {
      * names: never adopted (a hand install, another stack's, or one whose pending CREATE was
      * cleared); recovery names them and leaves them alone.
      */
-    strangers: { namespace: string; name: string; status: string }[];
+    strangers: FoundRelease[];
+}
+
+/** A release of our charts found in the cluster (`helm list -a`). */
+export type FoundRelease = Pick<HelmRelease, "namespace" | "name" | "status">;
+
+/** The namespace and name of every release the state names, created or pending. */
+export function stackReleases(stack: ExportedStack): { namespace: string; name: string }[] {
+    return [...(stack.deployment.resources ?? []), ...(stack.deployment.pending_operations ?? []).map((op) => op.resource)]
+        .filter((r) => r.type === RELEASE_TYPE)
+        .flatMap((r) => {
+            const namespace = str(r.inputs?.namespace);
+            const name = str(r.inputs?.name);
+            return namespace && name ? [{ namespace, name }] : [];
+        });
 }
 
 function str(v: unknown): string | undefined {
@@ -127,7 +141,7 @@ const UNFINISHED = ["pending-upgrade", "pending-rollback"];
  * Decides what to do with each pending CREATE of the stack, which of its releases to roll back,
  * and which releases of our charts found in the cluster (`found`) are not the stack's.
  */
-export function planRecovery(stack: ExportedStack, cluster: ClusterFacts, found: readonly HelmRelease[] = []): RecoveryPlan {
+export function planRecovery(stack: ExportedStack, cluster: ClusterFacts, found: readonly FoundRelease[] = []): RecoveryPlan {
     const steps: RecoveryStep[] = [];
     // The engine may record the same pending CREATE more than once.
     const seen = new Set<string>();
@@ -145,11 +159,7 @@ export function planRecovery(stack: ExportedStack, cluster: ClusterFacts, found:
         const rel = cluster.release(namespace, name);
         if (rel && UNFINISHED.includes(rel.status)) rollbacks.push({ namespace, name, status: rel.status });
     }
-    const known = new Set(
-        [...(stack.deployment.resources ?? []), ...(stack.deployment.pending_operations ?? []).map((op) => op.resource)]
-            .filter((r) => r.type === RELEASE_TYPE)
-            .map((r) => `${str(r.inputs?.namespace)}/${str(r.inputs?.name)}`),
-    );
+    const known = new Set(stackReleases(stack).map((r) => `${r.namespace}/${r.name}`));
     const strangers = found
         .filter((r) => !known.has(`${r.namespace}/${r.name}`))
         .map(({ namespace, name, status }) => ({ namespace, name, status }));

@@ -17,7 +17,18 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { CHARTS } from "../charts";
-import { ClusterFacts, ExportedStack, HelmRelease, ObjectRef, describePlan, hookObjects, planRecovery, recoveredState } from "../recovery";
+import {
+    ClusterFacts,
+    ExportedStack,
+    FoundRelease,
+    HelmRelease,
+    ObjectRef,
+    describePlan,
+    hookObjects,
+    planRecovery,
+    recoveredState,
+    stackReleases,
+} from "../recovery";
 
 const args = process.argv.slice(2);
 const dryRun = args.includes("--dry-run");
@@ -161,17 +172,14 @@ function cleanRelease(namespace: string, name: string): void {
 }
 
 /** Releases of our charts in the namespaces the stack installs into (for the plan's strangers). */
-function ourReleases(stack: ExportedStack): HelmRelease[] {
-    const namespaces = new Set([configValue("namespace") ?? "openstack"]);
-    for (const r of [...(stack.deployment.resources ?? []), ...(stack.deployment.pending_operations ?? []).map((o) => o.resource)])
-        if (r.type === "kubernetes:helm.sh/v3:Release" && typeof r.inputs?.namespace === "string") namespaces.add(r.inputs.namespace);
-    const found: HelmRelease[] = [];
+function ourReleases(stack: ExportedStack): FoundRelease[] {
+    const namespaces = new Set([configValue("namespace") ?? "openstack", ...stackReleases(stack).map((r) => r.namespace)]);
+    const found: FoundRelease[] = [];
     for (const ns of namespaces) {
         const r = helm("list", "-n", ns, "-a", "-o", "json");
         if (r.code !== 0) continue; // no such namespace yet
         for (const rel of JSON.parse(r.stdout || "[]") as { name: string; status: string }[])
-            if ((CHARTS as readonly string[]).includes(rel.name))
-                found.push({ name: rel.name, namespace: ns, status: rel.status, everDeployed: false });
+            if ((CHARTS as readonly string[]).includes(rel.name)) found.push({ name: rel.name, namespace: ns, status: rel.status });
     }
     return found;
 }

@@ -12,13 +12,34 @@ import { poolCreateScript, poolDeleteScript, userCreateScript, userDeleteScript 
 import { installedCharts } from "../../components/charts";
 import { ensureUser, issueToken, registerService, startKeystone } from "../harness/keystone";
 import { jobEnvs, servicesToRegister, usersToRegister } from "./cluster-catalog";
-import { CACHE, DEPLOY, MINUTE, NS, ROOT, SIM_DIR, ceph, cephStatus, exists, kubectl, ok, run, timed, timings } from "./stack";
+import {
+    MINUTE,
+    NS,
+    ROOT,
+    SIM_DIR,
+    WORK_DIR,
+    ceph,
+    cephStatus,
+    exists,
+    kubectl,
+    ok,
+    pinnedDevUrns,
+    prepareFreshStack,
+    run,
+    secretData as data,
+    stackUrns,
+    stopSimulatorIfStarted,
+    timed,
+    timeline,
+    timings,
+    urlPassword,
+} from "./stack";
 
 const REFRESHER = path.join(ROOT, "components/scripts/update-ceph-config.sh");
 /** The dev stack's charts: every chart of the catalog but the optional ones. */
 const CHARTS = installedCharts({ cinder: false, horizon: false, heat: false });
 /** The fixture charts as the stack installs them (deploy.sh copies them there). */
-const CHARTS_DIR = path.join(process.env.OSH_WORK_DIR ?? path.join(CACHE, "work"), "charts");
+const CHARTS_DIR = path.join(WORK_DIR, "charts");
 /** Whether this run started the simulator (then it stops it again; one already up stays up). */
 let startedSimulator = false;
 const jsonpath = (kind: string, name: string, p: string, ns = NS) => kubectl("-n", ns, "get", kind, name, "-o", `jsonpath=${p}`);
@@ -37,25 +58,6 @@ async function timedAsync<T>(phase: string, f: () => Promise<T>): Promise<T> {
 let keystone: { url: string; stop(): Promise<void> } | undefined;
 const KEYSTONE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "osh-e2e-keystone-"));
 
-interface TimelineEvent {
-    pod: string;
-    namespace: string;
-    owner: string;
-    event: "created" | "deps-met" | "ready" | "succeeded";
-    t: number;
-    lastDependency?: string;
-}
-/** The simulator's record of every gated pod's events. */
-function timeline(): TimelineEvent[] {
-    const f = path.join(SIM_DIR, "timeline.jsonl");
-    return fs.existsSync(f)
-        ? fs
-              .readFileSync(f, "utf8")
-              .split("\n")
-              .filter(Boolean)
-              .map((l) => JSON.parse(l) as TimelineEvent)
-        : [];
-}
 interface Stall {
     pod: string;
     namespace: string;
@@ -104,10 +106,6 @@ function stateResources(exported: string): string {
         .map((r) => `${r.urn} ${r.modified}`)
         .sort()
         .join("\n");
-}
-/** A key of a Secret in the OpenStack namespace, decoded. */
-function data(secret: string, key: string): string {
-    return Buffer.from(jsonpath("secret", secret, `{.data.${key}}`), "base64").toString();
 }
 
 function monHostFromCeph(): string {
@@ -175,26 +173,13 @@ async function keystoneCall(url: string, token: string, method: string, p: strin
 }
 
 before(() => {
-    // The cycle deletes the namespace at the end (the operator's cleanup): never on a real cluster.
-    assert.ok(!process.env.OSH_KUBECONFIG, "the e2e test runs against the simulator only: unset OSH_KUBECONFIG");
-    startedSimulator = !fs.existsSync(path.join(SIM_DIR, "run", "ready"));
-    // A simulator started here reports a pod as stalled after 20 s (the teeth tests wait for that).
-    process.env.OSH_SIM_STALL_S ??= "20";
-    const r = timed("prepare (toolchain, cluster, stack)", () =>
-        spawnSync("bash", [DEPLOY, "prepare"], { encoding: "utf8", timeout: 80 * MINUTE, stdio: ["ignore", "inherit", "inherit"] }),
-    );
-    assert.equal(r.status, 0, "deploy.sh prepare failed");
-    // A leftover stack from an interrupted run: take it down first.
-    const leftover = (JSON.parse(ok(["pulumi", "stack", "export"])).deployment?.resources ?? []).length;
-    if (leftover > 0) ok(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE });
-    // And what a kept namespace holds from it (the test acts as the operator who purges).
-    if (exists("namespace", NS)) kubectl("delete", "namespace", NS, "--wait=true", "--timeout=300s");
+    startedSimulator = prepareFreshStack("prepare (toolchain, cluster, stack)");
 });
 
 after(async () => {
     await keystone?.stop();
     fs.rmSync(KEYSTONE_DIR, { recursive: true, force: true });
-    if (startedSimulator) spawnSync("bash", [path.join(ROOT, "test/harness/cluster-down.sh")], { stdio: "inherit", timeout: 5 * MINUTE });
+    stopSimulatorIfStarted(startedSimulator);
     console.log("e2e: timings " + timings.map(([p, s]) => `${p}=${s.toFixed(1)}s`).join(" "));
 });
 
@@ -240,18 +225,8 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
     });
 
     it("the engine names every resource as the unit tests' URN snapshot pins it", () => {
-        const resources = JSON.parse(ok(["pulumi", "stack", "export"])).deployment.resources as { urn: string; type: string }[];
-        // The snapshot leaves out the root Stack and the default providers the engine adds.
-        const urns = resources
-            .filter((r) => r.type !== "pulumi:pulumi:Stack" && !/::default(_[0-9_]+)?$/.test(r.urn))
-            .map((r) => r.urn)
-            .sort();
         // The simulator's stack starts with verify false (deploy.sh): the Verification layer comes later.
-        const pinned = fs
-            .readFileSync(path.join(ROOT, "test/unit/snapshots/urns-dev.txt"), "utf8")
-            .split("\n")
-            .filter((u) => u && !u.includes(":components:Verification"));
-        assert.deepEqual(urns, pinned);
+        assert.deepEqual(stackUrns(), pinnedDevUrns());
     });
 
     it("every release is deployed in Helm's own records", () => {
@@ -278,8 +253,6 @@ describe("pulumi up of the dev stack", { concurrency: false }, () => {
     });
 
     it("hands the charts one shared credential each: DB root, RabbitMQ admin, Keystone admin", () => {
-        const data = (secret: string, key: string) => Buffer.from(jsonpath("secret", secret, `{.data.${key}}`), "base64").toString();
-        const urlPassword = (url: string) => decodeURIComponent(/^[a-z+]+:\/\/[^:]+:([^@]*)@/.exec(url)![1]);
         const dbRoot = data("mariadb-dbadmin-password", "MYSQL_DBADMIN_PASSWORD");
         for (const chart of ["keystone", "glance", "placement", "nova", "neutron"]) {
             assert.equal(urlPassword(data(`${chart}-db-admin`, "DB_CONNECTION")), dbRoot, `${chart}-db-admin`);

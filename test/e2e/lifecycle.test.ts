@@ -11,11 +11,11 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { installedCharts } from "../../components/charts";
 import {
-    CACHE,
     MINUTE,
     NS,
     ROOT,
-    SIM_DIR,
+    TimelineEvent,
+    WORK_DIR,
     ceph,
     cephStatus,
     exists,
@@ -25,13 +25,19 @@ import {
     killUp,
     kubectl,
     ok,
+    pinnedDevUrns,
+    prepareFreshStack,
     previewSteps,
     run,
     secretData,
     stackState,
+    stackUrns,
     startUp,
+    stopSimulatorIfStarted,
     timed,
+    timeline,
     timings,
+    urlPassword,
     waitFor,
 } from "./stack";
 
@@ -40,7 +46,6 @@ const CHARTS = installedCharts({ cinder: false, horizon: false, heat: false });
 const REPO_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "osh-e2e-chart-repo-"));
 const LOGS = fs.mkdtempSync(path.join(os.tmpdir(), "osh-e2e-lifecycle-"));
 const CHART_REPO = path.join(ROOT, "test/harness/chart-repo.sh");
-const WORK_DIR = process.env.OSH_WORK_DIR ?? path.join(CACHE, "work");
 let startedSimulator = false;
 let repoUrl = "";
 
@@ -48,26 +53,7 @@ const releaseStatus = (name: string) => helmReleases().get(name)?.status;
 const notice = (text: string) => console.log(`e2e: ${text}`);
 
 before(() => {
-    assert.ok(!process.env.OSH_KUBECONFIG, "the e2e test runs against the simulator only: unset OSH_KUBECONFIG");
-    startedSimulator = !fs.existsSync(path.join(SIM_DIR, "run", "ready"));
-    process.env.OSH_SIM_STALL_S ??= "20";
-    const r = timed("lifecycle: prepare", () =>
-        spawnSync("bash", [path.join(ROOT, "test/harness/deploy.sh"), "prepare"], {
-            encoding: "utf8",
-            timeout: 80 * MINUTE,
-            stdio: ["ignore", "inherit", "inherit"],
-        }),
-    );
-    assert.equal(r.status, 0, "deploy.sh prepare failed");
-    // A run interrupted here leaves the stack locked (its killed `up`): clear that first.
-    run(["pulumi", "cancel", "--yes"]);
-    const leftover = stackState()?.resources?.length ?? 0;
-    if (leftover > 0 && run(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }).code !== 0) {
-        // Interrupted mid-install: what the state names may be gone from the cluster.
-        ok(["pulumi", "refresh", "--yes", "--skip-preview", "--clear-pending-creates"], { timeoutMs: 10 * MINUTE });
-        ok(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE });
-    }
-    if (exists("namespace", NS)) kubectl("delete", "namespace", NS, "--wait=true", "--timeout=300s");
+    startedSimulator = prepareFreshStack("lifecycle: prepare");
     // The user's default chart source: a Helm repository with the pinned versions.
     repoUrl = timed("lifecycle: chart repository", () => {
         const s = spawnSync("bash", [CHART_REPO, "start", REPO_DIR], { encoding: "utf8", timeout: 10 * MINUTE });
@@ -83,7 +69,7 @@ before(() => {
 after(() => {
     spawnSync("bash", [CHART_REPO, "stop", REPO_DIR], { stdio: "inherit", timeout: MINUTE });
     fs.rmSync(REPO_DIR, { recursive: true, force: true });
-    if (startedSimulator) spawnSync("bash", [path.join(ROOT, "test/harness/cluster-down.sh")], { stdio: "inherit", timeout: 5 * MINUTE });
+    stopSimulatorIfStarted(startedSimulator);
     console.log("e2e: lifecycle timings " + timings.map(([p, s]) => `${p}=${s.toFixed(1)}s`).join(" "));
 });
 
@@ -153,28 +139,19 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
             atKill.get("keystone")?.revision,
             "keystone was adopted, not installed or upgraded again",
         );
-        const urns = stackState().resources.map((r) => r.urn);
+        const urns = stackUrns();
         for (const c of CHARTS)
             assert.ok(
                 urns.some((u) => u.endsWith(`$kubernetes:helm.sh/v3:Release::${c}`)),
                 `${c} is in the stack`,
             );
-        const pinned = fs
-            .readFileSync(path.join(ROOT, "test/unit/snapshots/urns-dev.txt"), "utf8")
-            .split("\n")
-            .filter((u) => u && !u.includes(":components:Verification"));
-        assert.deepEqual(
-            urns.filter((u) => !u.endsWith("::dev") && !/::default(_[0-9_]+)?$/.test(u) && !u.includes("pulumi:pulumi:Stack")).sort(),
-            pinned,
-            "every resource has the URN (parent and name) of an uninterrupted install",
-        );
+        assert.deepEqual(urns, pinnedDevUrns(), "every resource has the URN (parent and name) of an uninterrupted install");
         assert.equal(
             secretData("mariadb-dbadmin-password", "MYSQL_DBADMIN_PASSWORD"),
             rootPassword,
             "the DB root password was not regenerated",
         );
-        const dbUrl = secretData("keystone-db-admin", "DB_CONNECTION");
-        assert.equal(decodeURIComponent(/^[a-z+]+:\/\/[^:]+:([^@]*)@/.exec(dbUrl)![1]), rootPassword, "keystone reaches MariaDB with it");
+        assert.equal(urlPassword(secretData("keystone-db-admin", "DB_CONNECTION")), rootPassword, "keystone reaches MariaDB with it");
         // Recovery decrypted the state in memory only: no credential in the state, its history or its backups.
         for (const file of filesUnder(path.join(WORK_DIR, "state")))
             assert.ok(!fs.readFileSync(file, "utf8").includes(rootPassword), `${file} holds the DB root password in plaintext`);
@@ -392,13 +369,6 @@ function filesUnder(dir: string): string[] {
 }
 
 /** How many gated pods matching `pod` reached `event` in the simulator's timeline. */
-function timelineCount(pod: RegExp, event: string): number {
-    const f = path.join(SIM_DIR, "timeline.jsonl");
-    if (!fs.existsSync(f)) return 0;
-    return fs
-        .readFileSync(f, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { pod: string; namespace: string; event: string })
-        .filter((e) => e.namespace === NS && pod.test(e.pod) && e.event === event).length;
+function timelineCount(pod: RegExp, event: TimelineEvent["event"]): number {
+    return timeline().filter((e) => e.namespace === NS && pod.test(e.pod) && e.event === event).length;
 }

@@ -12,6 +12,8 @@ export const NS = "openstack";
 export const MINUTE = 60_000;
 export const CACHE = process.env.OSH_PULUMI_CACHE ?? path.join(os.homedir(), ".cache/openstack-helm-pulumi");
 export const SIM_DIR = process.env.OSH_SIM_DIR ?? path.join(CACHE, "sim");
+/** The stack's project copy, state and fixture charts (deploy.sh). */
+export const WORK_DIR = process.env.OSH_WORK_DIR ?? path.join(CACHE, "work");
 
 export interface Result {
     code: number | null;
@@ -45,6 +47,11 @@ export const exists = (kind: string, name: string, ns?: string) =>
 /** A key of a Secret in the OpenStack namespace, decoded. */
 export function secretData(secret: string, key: string): string {
     return Buffer.from(kubectl("-n", NS, "get", "secret", secret, "-o", `jsonpath={.data.${key}}`), "base64").toString();
+}
+
+/** The password of a `scheme://user:password@host` URL, decoded. */
+export function urlPassword(url: string): string {
+    return decodeURIComponent(/^[a-z+]+:\/\/[^:]+:([^@]*)@/.exec(url)![1]);
 }
 
 export const timings: [string, number][] = [];
@@ -97,12 +104,81 @@ export function helmReleases(ns = NS): Map<string, { revision: number; status: s
     return out;
 }
 
+/**
+ * A fresh dev stack on the simulator (started here unless it runs): deploy.sh prepare, then what an
+ * earlier, interrupted run left taken down. Returns whether this run started the simulator.
+ */
+export function prepareFreshStack(phase: string): boolean {
+    // The tests delete the namespace (the operator's cleanup): never on a real cluster.
+    assert.ok(!process.env.OSH_KUBECONFIG, "the e2e test runs against the simulator only: unset OSH_KUBECONFIG");
+    const startedSimulator = !fs.existsSync(path.join(SIM_DIR, "run", "ready"));
+    // A simulator started here reports a pod as stalled after 20 s (the teeth tests wait for that).
+    process.env.OSH_SIM_STALL_S ??= "20";
+    const r = timed(phase, () =>
+        spawnSync("bash", [DEPLOY, "prepare"], { encoding: "utf8", timeout: 80 * MINUTE, stdio: ["ignore", "inherit", "inherit"] }),
+    );
+    assert.equal(r.status, 0, "deploy.sh prepare failed");
+    // A run killed mid-`up` leaves the stack locked: clear that first.
+    run(["pulumi", "cancel", "--yes"]);
+    const leftover = stackState()?.resources?.length ?? 0;
+    if (leftover > 0 && run(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }).code !== 0) {
+        // Interrupted mid-install: what the state names may be gone from the cluster.
+        ok(["pulumi", "refresh", "--yes", "--skip-preview", "--clear-pending-creates"], { timeoutMs: 10 * MINUTE });
+        ok(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE });
+    }
+    // And what a kept namespace holds from it (the test acts as the operator who purges).
+    if (exists("namespace", NS)) kubectl("delete", "namespace", NS, "--wait=true", "--timeout=300s");
+    return startedSimulator;
+}
+
+/** Stops the simulator if this run started it (one already up stays up). */
+export function stopSimulatorIfStarted(started: boolean): void {
+    if (started) spawnSync("bash", [path.join(ROOT, "test/harness/cluster-down.sh")], { stdio: "inherit", timeout: 5 * MINUTE });
+}
+
 /** The stack's state as `pulumi stack export` writes it. */
 export function stackState(): {
     resources: { urn: string; type: string; id?: string; modified?: string }[];
     pending_operations?: unknown[];
 } {
     return JSON.parse(ok(["pulumi", "stack", "export"])).deployment;
+}
+
+/** The URNs of the stack's resources as the unit tests' snapshot lists them: no root Stack, no default providers. */
+export function stackUrns(): string[] {
+    return stackState()
+        .resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && !/::default(_[0-9_]+)?$/.test(r.urn))
+        .map((r) => r.urn)
+        .sort();
+}
+
+/** The dev stack's URNs pinned by the unit tests, without the Verification layer (deploy.sh sets verify false). */
+export function pinnedDevUrns(): string[] {
+    return fs
+        .readFileSync(path.join(ROOT, "test/unit/snapshots/urns-dev.txt"), "utf8")
+        .split("\n")
+        .filter((u) => u && !u.includes(":components:Verification"));
+}
+
+export interface TimelineEvent {
+    pod: string;
+    namespace: string;
+    owner: string;
+    event: "created" | "deps-met" | "ready" | "succeeded" | "failed";
+    t: number;
+    lastDependency?: string;
+}
+
+/** The simulator's record of every gated pod's events. */
+export function timeline(): TimelineEvent[] {
+    const f = path.join(SIM_DIR, "timeline.jsonl");
+    return fs.existsSync(f)
+        ? fs
+              .readFileSync(f, "utf8")
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as TimelineEvent)
+        : [];
 }
 
 /** The preview's steps (`pulumi preview --json`): each op with the resource name it acts on. */
