@@ -22,7 +22,7 @@ import {
 import { CHART_CATALOG } from "../../components/charts";
 import { ConfigError, StackConfig, loadConfig } from "../../components/config";
 import { installMocks } from "./mocks";
-import { chartIndexYaml, devStackConfig, schemaDefaults } from "./program-fixture";
+import { chartIndexYaml, devStackConfig, evaluateProgram, schemaDefaults } from "./program-fixture";
 
 const REPO = "http://127.0.0.1:18080";
 const PINNED = Object.fromEntries(CHART_CATALOG.map((c) => [c.name, [c.version]])) as Record<string, string[]>;
@@ -188,7 +188,7 @@ describe("the program", () => {
         try {
             // Its top level throws, as the engine runs it at preview.
             await assert.rejects(
-                import("../../index"),
+                evaluateProgram(),
                 (e: unknown) =>
                     e instanceof ConfigError &&
                     e.problems.length === 1 &&

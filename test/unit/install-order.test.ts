@@ -3,11 +3,11 @@ import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { installedCharts } from "../../components/charts";
 import { assertInstallOrder, releaseEdges } from "./install-order";
-import { ProgramRun, devStackConfig, release, runProgram } from "./program-fixture";
+import { ProgramRun, devRun, release } from "./program-fixture";
 
 let run: ProgramRun;
 before(async () => {
-    run = await runProgram(devStackConfig());
+    run = await devRun();
 });
 
 describe("install order (dev stack)", () => {

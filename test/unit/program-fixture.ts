@@ -6,7 +6,7 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { IndexFetcher, useIndexStandIn } from "../../components/chartRepository";
 import { CHART_CATALOG } from "../../components/charts";
-import { Read, Registered, installMocks, promiseOf, reads, registered } from "./mocks";
+import { Read, Registered, errorHooks, installMocks, promiseOf, reads, registered } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "../..");
 /** The fixture charts, laid out as an openstack-helm checkout. */
@@ -56,9 +56,11 @@ export function schemaDefaults(): Record<string, unknown> {
 }
 
 export interface ProgramRun {
-    readonly resources: Registered[];
+    readonly resources: readonly Registered[];
     /** Resources read with `.get` (adopted namespace, existing StorageClass). */
-    readonly reads: Read[];
+    readonly reads: readonly Read[];
+    /** The error hooks the run registered (`new pulumi.ErrorHook`), by name. */
+    readonly errorHooks: readonly string[];
     readonly outputs: Record<string, any>;
     readonly secretOutputs: Set<string>;
 }
@@ -80,30 +82,88 @@ export const PINNED_REPOSITORY: IndexFetcher = () => ({
     body: chartIndexYaml(Object.fromEntries(CHART_CATALOG.map((c) => [c.name, [c.version]]))),
 });
 
-/** Runs index.ts under mocks; secretKeys are the config keys set with --secret; chartIndex answers the repository check. */
-export async function runProgram(
-    config: Record<string, unknown>,
-    secretKeys: string[] = [],
-    chartIndex: IndexFetcher = PINNED_REPOSITORY,
-): Promise<ProgramRun> {
-    await installMocks({ ...schemaDefaults(), ...config }, "dev", secretKeys);
-    useIndexStandIn(chartIndex);
-    // As the engine runs it: inside the root Stack resource (stack transformations need one).
+const INDEX = require.resolve("../../index");
+
+/**
+ * Evaluates index.ts afresh under the mocks installed last (its top level is the program), inside the
+ * root Stack resource as the engine runs it (stack transformations need one). A program that refuses
+ * its config rejects here. Fresh each time: the unit files share one process, and so do the runs.
+ */
+export async function evaluateProgram(): Promise<Record<string, unknown>> {
+    delete require.cache[INDEX];
     let program: Record<string, unknown> = {};
+    let refused: unknown;
     await pulumi.runtime.runInPulumiStack(async () => {
-        program = await import("../../index");
+        // Caught here and thrown below: a Stack whose init throws leaves a rejection nobody awaits.
+        try {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            program = require(INDEX) as Record<string, unknown>;
+        } catch (e) {
+            refused = e ?? new Error("the program threw");
+        }
         return undefined;
     });
-    const outputs: Record<string, any> = {};
-    const secretOutputs = new Set<string>();
-    for (const [k, v] of Object.entries(program)) {
-        outputs[k] = await promiseOf(v as any);
-        if (await (v as any).isSecret) secretOutputs.add(k);
-    }
-    // Let registrations still in flight land.
-    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-    return { resources: [...registered], reads: [...reads], outputs, secretOutputs };
+    if (refused !== undefined) throw refused;
+    return program;
 }
+
+async function runOnce(config: Record<string, unknown>, secretKeys: string[], chartIndex: IndexFetcher): Promise<ProgramRun> {
+    await installMocks({ ...schemaDefaults(), ...config }, "dev", secretKeys);
+    useIndexStandIn(chartIndex);
+    try {
+        const program = await evaluateProgram();
+        const outputs: Record<string, any> = {};
+        const secretOutputs = new Set<string>();
+        for (const [k, v] of Object.entries(program)) {
+            outputs[k] = await promiseOf(v as any);
+            if (await (v as any).isSecret) secretOutputs.add(k);
+        }
+        // Let registrations still in flight land.
+        for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+        return deepFreeze({ resources: [...registered], reads: [...reads], errorHooks: [...errorHooks], outputs, secretOutputs });
+    } finally {
+        useIndexStandIn(undefined);
+    }
+}
+
+/** Shared runs are read-only: a test that changed one would change what the next test sees. */
+function deepFreeze<T>(v: T): T {
+    if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+        Object.freeze(v);
+        for (const x of Object.values(v)) deepFreeze(x);
+    }
+    return v;
+}
+
+const runs = new Map<string, Promise<ProgramRun>>();
+/** The mocks are global: one run at a time, even when tests ask at once. */
+let last: Promise<unknown> = Promise.resolve();
+function queued(config: Record<string, unknown>, secretKeys: string[], chartIndex: IndexFetcher): Promise<ProgramRun> {
+    const run = last.then(() => runOnce(config, secretKeys, chartIndex));
+    last = run.catch(() => undefined);
+    return run;
+}
+
+/**
+ * Runs index.ts under mocks; secretKeys are the config keys set with --secret; chartIndex answers the
+ * repository check. Memoized: every test (in any unit file) asking for the same config and secret keys
+ * with the pinned repository gets the same run, so the program runs once per config, not once per test
+ * or file. The run is frozen; read it, never change it. A custom chartIndex always runs afresh.
+ */
+export function runProgram(config: Record<string, unknown>, secretKeys: string[] = [], chartIndex?: IndexFetcher): Promise<ProgramRun> {
+    if (chartIndex) return queued(config, secretKeys, chartIndex);
+    const key = JSON.stringify([config, [...secretKeys].sort()]);
+    let run = runs.get(key);
+    if (!run) {
+        run = queued(config, secretKeys, PINNED_REPOSITORY);
+        runs.set(key, run);
+    }
+    return run;
+}
+
+/** The two configs most tests read: Pulumi.dev.yaml, and every option on (allOptionsConfig). */
+export const devRun = (): Promise<ProgramRun> => runProgram(devStackConfig());
+export const allOptionsRun = (): Promise<ProgramRun> => runProgram(allOptionsConfig(), ALL_OPTIONS_SECRET_KEYS);
 
 export const byType = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === type);
 export const release = (run: ProgramRun, chart: string) => {

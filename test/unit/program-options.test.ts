@@ -7,20 +7,11 @@ import { valuePaths } from "../../components/helm";
 import { credentialPaths, unknownPaths } from "./chart-paths";
 import { assertInstallOrder } from "./install-order";
 import { assertPublicEndpoints } from "./routes-check";
-import {
-    ALL_OPTIONS_SECRET_KEYS,
-    FIXTURE_CHARTS,
-    ProgramRun,
-    allOptionsConfig,
-    byType,
-    named,
-    release,
-    runProgram,
-} from "./program-fixture";
+import { FIXTURE_CHARTS, ProgramRun, allOptionsRun, byType, named, release } from "./program-fixture";
 
 let run: ProgramRun;
 before(async () => {
-    run = await runProgram(allOptionsConfig(), ALL_OPTIONS_SECRET_KEYS);
+    run = await allOptionsRun();
 });
 
 const componentOf = (chart: string) => release(run, chart).parent.split("::").at(-1);

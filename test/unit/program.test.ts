@@ -8,7 +8,7 @@ import { valuePaths } from "../../components/helm";
 import { credentialPaths, isCredentialPath, unknownPaths } from "./chart-paths";
 import { assertPublicEndpoints } from "./routes-check";
 import { FAKE_ADMIN_KEY, FAKE_CHECK, FAKE_FSID, FAKE_GLANCE_KEY } from "./mocks";
-import { ProgramRun, byType, devStackConfig, get, named, release, runProgram, stringLeaves } from "./program-fixture";
+import { ProgramRun, byType, devRun, get, named, release, stringLeaves } from "./program-fixture";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const COMPONENT_TYPES = [
@@ -27,7 +27,7 @@ const DEV_CHARTS = installedCharts({ cinder: false, horizon: false, heat: false 
 
 let run: ProgramRun;
 before(async () => {
-    run = await runProgram(devStackConfig());
+    run = await devRun();
 });
 
 const urnOf = (name: string) => named(run, name).urn;

@@ -16,8 +16,8 @@ import {
     releaseFailureReport,
     tailLines,
 } from "../../components/releaseFailures";
-import { errorHooks, installMocks } from "./mocks";
-import { ALL_OPTIONS_SECRET_KEYS, allOptionsConfig, byType, runProgram } from "./program-fixture";
+import { installMocks } from "./mocks";
+import { allOptionsRun, byType } from "./program-fixture";
 import { standinKubectl } from "./standin";
 
 const FIXTURES = path.resolve(__dirname, "../fixtures/release-failures");
@@ -289,11 +289,11 @@ describe("releaseFailureHook: the error hook", () => {
 describe("every release carries the error hook", () => {
     it("binds <chart>-release-failures to each release, and to nothing else, and registers each once", async () => {
         // Every chart on (the optional ones too); one program run per test file.
-        const run = await runProgram(allOptionsConfig(), ALL_OPTIONS_SECRET_KEYS);
+        const run = await allOptionsRun();
         const releases = byType(run, "kubernetes:helm.sh/v3:Release");
         assert.equal(releases.length, 13);
         for (const r of releases) assert.deepEqual(r.errorHooks, [failureHookName(r.inputs.name)], r.name);
-        assert.deepEqual([...errorHooks].sort(), releases.map((r) => failureHookName(r.inputs.name)).sort());
+        assert.deepEqual([...run.errorHooks].sort(), releases.map((r) => failureHookName(r.inputs.name)).sort());
         for (const r of run.resources.filter((x) => x.type !== "kubernetes:helm.sh/v3:Release")) assert.deepEqual(r.errorHooks, [], r.name);
     });
 });

@@ -1,11 +1,11 @@
 // Name stability of the stack with every option on (program-fixture.ts): see urn-snapshot.ts.
 import { before, describe, it } from "node:test";
-import { ALL_OPTIONS_SECRET_KEYS, ProgramRun, allOptionsConfig, runProgram } from "./program-fixture";
+import { ProgramRun, allOptionsRun } from "./program-fixture";
 import { assertMatchesSnapshot, engineUrns } from "./urn-snapshot";
 
 let run: ProgramRun;
 before(async () => {
-    run = await runProgram(allOptionsConfig(), ALL_OPTIONS_SECRET_KEYS);
+    run = await allOptionsRun();
 });
 
 describe("resource names of the all-options stack", () => {

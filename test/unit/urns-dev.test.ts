@@ -1,11 +1,11 @@
 // Name stability of the dev stack (Pulumi.dev.yaml): see urn-snapshot.ts.
 import { before, describe, it } from "node:test";
-import { ProgramRun, devStackConfig, runProgram } from "./program-fixture";
+import { ProgramRun, devRun } from "./program-fixture";
 import { assertMatchesSnapshot, engineUrns } from "./urn-snapshot";
 
 let run: ProgramRun;
 before(async () => {
-    run = await runProgram(devStackConfig());
+    run = await devRun();
 });
 
 describe("resource names of the dev stack", () => {
