@@ -37,7 +37,7 @@ export class Compute extends Layer {
         super("Compute", name, opts);
         const cfg = args.config;
         const s = args.shared;
-        const labels = this.labelNodes(COMPUTE_NODE_LABEL, nodesWithRole(cfg, "compute"));
+        const labels = this.labelNodes(cfg, COMPUTE_NODE_LABEL, nodesWithRole(cfg, "compute"));
         const onControlPlane = this.afterAnd(...args.controlPlaneLabels);
 
         // One Ceph client for libvirt, nova and cinder: the user and the libvirt secret UUID.
@@ -60,8 +60,8 @@ export class Compute extends Layer {
 
         // libvirt and nova-compute are DaemonSets on the compute label (a DaemonSet created
         // before it would count as ready with no pods); nova's other pods run on control nodes.
-        const onComputeNodes = this.afterAnd(...labels, ...args.controlPlaneLabels);
-        const libvirt = osRelease(cfg, args.namespace, { chart: "libvirt", values: libvirtValues(s, ceph) }, this.afterAnd(...labels));
+        const onComputeNodes = this.afterAnd(labels, ...args.controlPlaneLabels);
+        const libvirt = osRelease(cfg, args.namespace, { chart: "libvirt", values: libvirtValues(s, ceph) }, this.afterAnd(labels));
         const nova = osRelease(
             cfg,
             args.namespace,

@@ -32,13 +32,13 @@ export class Infra extends Layer {
     public readonly shared: InfraShared;
     public readonly releases: Record<"mariadb" | "rabbitmq" | "memcached", k8s.helm.v3.Release>;
     /** The control-plane label on each control node: every chart with pods there waits for them. */
-    public readonly controlPlaneLabels: k8s.core.v1.NodePatch[];
+    public readonly controlPlaneLabels: readonly pulumi.Resource[];
 
     constructor(name: string, args: InfraArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Infra", name, opts);
         const cfg = args.config;
-        const labels = this.labelNodes(CONTROL_PLANE_LABEL, nodesWithRole(cfg, "control"));
-        this.controlPlaneLabels = labels;
+        const labels = this.labelNodes(cfg, CONTROL_PLANE_LABEL, nodesWithRole(cfg, "control"));
+        this.controlPlaneLabels = [labels];
 
         this.shared = {
             dbRoot: password(`${name}-db-root-password`, this),
@@ -52,7 +52,7 @@ export class Infra extends Layer {
         };
 
         // Pods select control-plane nodes: label them first.
-        const releaseOpts = this.afterAnd(...labels);
+        const releaseOpts = this.afterAnd(labels);
         const mariadb = osRelease(
             cfg,
             args.namespace,

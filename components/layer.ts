@@ -1,5 +1,14 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { PROJECT, StackConfig } from "./config";
+import { clusterEnvironment, script } from "./shell";
+
+export const NODE_LABELS_SCRIPT = "node-labels.sh";
+
+/** The server-side apply field manager that holds a label for this stack (at most 128 characters). */
+export function labelFieldManager(key: string): string {
+    return `${PROJECT}-${pulumi.getStack()}-${key}`.slice(0, 128);
+}
 
 /** The prefix of every layer's type token (`openstack-helm-pulumi:components:Storage`). */
 const TYPE_PREFIX = "openstack-helm-pulumi:components:";
@@ -34,15 +43,40 @@ export abstract class Layer extends pulumi.ComponentResource {
         return { ...this.after, dependsOn: [...this.after.dependsOn, ...resources] };
     }
 
-    /** The `<key>=enabled` label on each node; destroy removes exactly these labels again. */
-    protected labelNodes(key: string, nodes: readonly string[]): k8s.core.v1.NodePatch[] {
-        return nodes.map(
-            (node) =>
-                new k8s.core.v1.NodePatch(
-                    `${this.layerName}-label-${key}-${node}`,
-                    { metadata: { name: node, labels: { [key]: "enabled" } } },
-                    this.child,
-                ),
+    /**
+     * The `<key>=enabled` label on the given nodes: one Command for all of them (node-labels.sh),
+     * whose input names each node, so a preview lists the nodes whose label changes. A node taken
+     * out of the list loses the label on the next `up`, and destroy takes it off every node; only
+     * the program's own hold on the label goes (a server-side apply field manager of this stack and
+     * key), so a label someone else also set stays, and so do the node's other labels.
+     *
+     * It replaces one NodePatch per node and label (`<layer>-label-<key>-<node>`), whose per-node
+     * cost in the engine made a rack of nodes take minutes. An existing stack moves over in one
+     * `up`: this Command is created (the label now held twice) before the engine deletes the
+     * NodePatches, whose delete gives up only their own field manager's hold, so no label leaves
+     * a node on the way.
+     */
+    protected labelNodes(cfg: StackConfig, key: string, nodes: readonly string[]): command.local.Command {
+        const labelScript = script(NODE_LABELS_SCRIPT);
+        return new command.local.Command(
+            `${this.layerName}-label-${key}`,
+            {
+                create: labelScript,
+                update: labelScript,
+                // No node keeps the label: every node the last run labelled is given up.
+                delete: `NODES=''\n${labelScript}`,
+                environment: {
+                    ...clusterEnvironment(cfg.kubeconfig, cfg.kubeContext),
+                    LABEL: key,
+                    FIELD_MANAGER: labelFieldManager(key),
+                    // One a line: a preview shows a changed list as the lines added and removed.
+                    NODES: [...nodes].sort().join("\n"),
+                },
+                interpreter: ["/bin/bash", "-c"],
+                // The node list is the Command's stdout (the next run reads it): not the engine log.
+                logging: "stderr",
+            },
+            this.child,
         );
     }
 }

@@ -33,13 +33,13 @@ export class Network extends Layer {
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Network", name, opts);
         const cfg = args.config;
-        const labels = this.labelNodes(OPENVSWITCH_LABEL, openvswitchNodes(cfg));
+        const labels = this.labelNodes(cfg, OPENVSWITCH_LABEL, openvswitchNodes(cfg));
 
         const openvswitch = osRelease(
             cfg,
             args.namespace,
             { chart: "openvswitch", values: openvswitchValues(args.shared) },
-            this.afterAnd(...labels),
+            this.afterAnd(labels),
         );
         const neutron = osRelease(
             cfg,
@@ -64,7 +64,7 @@ export class Network extends Layer {
             },
             // Not after OpenvSwitch: the OVS agent waits for a ready openvswitch pod on its own
             // node (and keeps waiting while there is none).
-            this.afterAnd(...labels, ...args.controlPlaneLabels),
+            this.afterAnd(labels, ...args.controlPlaneLabels),
         );
         this.releases = { openvswitch, neutron };
         publicRoutes(name, cfg, args.namespace, "neutron", neutron, this.child);

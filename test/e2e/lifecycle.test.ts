@@ -164,7 +164,7 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
     const changes = (steps: ReturnType<typeof previewSteps>) =>
         steps
             .filter((s) => s.op !== "same" && s.name !== "readiness-namespace-ready")
-            .map((s) => `${s.op} ${s.type} ${s.name}`)
+            .map((s) => `${s.op} ${s.type} ${s.name}${s.nodes ? ` ${s.nodes}` : ""}`)
             .sort();
     const podsOn = (node: string) =>
         (
@@ -216,9 +216,10 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         ok(["pulumi", "config", "set", "--path", "nodes[4].roles[0]", "compute"]);
         const steps = timed("lifecycle: preview add node", () => previewSteps());
         notice(`add node preview: ${JSON.stringify(changes(steps))}`);
+        // One Command per label, each naming the node it adds.
         assert.deepEqual(changes(steps), [
-            "create kubernetes:core/v1:NodePatch compute-label-openstack-compute-node-k5",
-            "create kubernetes:core/v1:NodePatch network-label-openvswitch-k5",
+            "update command:local:Command compute-label-openstack-compute-node +k5",
+            "update command:local:Command network-label-openvswitch +k5",
         ]);
         const revisions = helmReleases();
         timed("lifecycle: up add node", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
@@ -245,8 +246,8 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         const steps = timed("lifecycle: preview remove node", () => previewSteps());
         notice(`remove node preview: ${JSON.stringify(changes(steps))}`);
         assert.deepEqual(changes(steps), [
-            "delete kubernetes:core/v1:NodePatch compute-label-openstack-compute-node-k5",
-            "delete kubernetes:core/v1:NodePatch network-label-openvswitch-k5",
+            "update command:local:Command compute-label-openstack-compute-node -k5",
+            "update command:local:Command network-label-openvswitch -k5",
         ]);
         timed("lifecycle: up remove node", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
         const labels = JSON.parse(kubectl("get", "node", "k5", "-o", "jsonpath={.metadata.labels}")) as Record<string, string>;
@@ -255,6 +256,45 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         timed("lifecycle: pods leave k5", () => waitFor("no OpenStack pod on k5", 120, () => podsOn("k5").length === 0));
         kubectl("delete", "node", "k5");
         ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
+    });
+
+    it("node labels on the API server: an older stack's NodePatch hands its label over without a gap, and only the program's hold is given up", () => {
+        // node-labels.sh as the label Commands run it, on a Node of its own and a label no chart
+        // selects (so no DaemonSet comes); the NodePatch of an older version of the program is
+        // played by what its provider sends: a server-side apply of the label under its field
+        // manager, and on delete an apply of no fields under it (pulumi-kubernetes ssa.Relinquish).
+        const LABEL = "osh-e2e-label";
+        const OURS = `openstack-helm-pulumi-dev-${LABEL}`;
+        const node = (labels?: Record<string, string>) =>
+            JSON.stringify({ apiVersion: "v1", kind: "Node", metadata: { name: "k6", labels } });
+        const applyAs = (manager: string, labels?: Record<string, string>) =>
+            ok(["kubectl", "apply", "--server-side", "--field-manager", manager, "-f", "-"], { input: node(labels) });
+        const labelScript = (nodes: string, previous: string) =>
+            ok(["bash", path.join(ROOT, "components/scripts/node-labels.sh")], {
+                env: { LABEL, FIELD_MANAGER: OURS, NODES: nodes, PULUMI_COMMAND_STDOUT: previous },
+            });
+        const labelsOfK6 = () => JSON.parse(kubectl("get", "node", "k6", "-o", "jsonpath={.metadata.labels}")) as Record<string, string>;
+        try {
+            ok(["kubectl", "create", "-f", "-"], { input: node({ "kubernetes.io/hostname": "k6" }) });
+            applyAs("pulumi-kubernetes-0123abcd", { [LABEL]: "enabled" });
+            kubectl("label", "node", "k6", "team=ops");
+            assert.equal(labelScript("k6", "").trim(), "k6");
+            applyAs("pulumi-kubernetes-0123abcd");
+            assert.equal(labelsOfK6()[LABEL], "enabled", "the NodePatch's delete leaves the label the Command holds");
+            // k6 taken out of the list: the Command gives it up.
+            assert.equal(labelScript("", "k6").trim(), "");
+            const after = labelsOfK6();
+            assert.equal(after[LABEL], undefined, "given up: the label goes");
+            assert.equal(after.team, "ops", "a label someone else set stays");
+            assert.equal(after["kubernetes.io/hostname"], "k6");
+            // Labelled again, while an operator holds the same label too.
+            applyAs("operator", { [LABEL]: "enabled" });
+            assert.equal(labelScript("k6", "").trim(), "k6");
+            assert.equal(labelScript("", "k6").trim(), "");
+            assert.equal(labelsOfK6()[LABEL], "enabled", "the operator's hold on the same label stays");
+        } finally {
+            run(["kubectl", "delete", "node", "k6", "--ignore-not-found"]);
+        }
     });
 
     it("scales MariaDB and RabbitMQ to the three control nodes: those two change, and the charts whose transport URL lists every RabbitMQ pod", () => {

@@ -181,13 +181,30 @@ export function timeline(): TimelineEvent[] {
         : [];
 }
 
-/** The preview's steps (`pulumi preview --json`): each op with the resource name it acts on. */
-export function previewSteps(extra: string[] = []): { op: string; name: string; type: string }[] {
+interface StepState {
+    inputs?: { environment?: Record<string, string> };
+}
+
+/**
+ * The preview's steps (`pulumi preview --json`): each op with the resource name it acts on, and for
+ * a node label Command (components/layer.ts) the nodes its change labels (+) and gives up (-).
+ */
+export function previewSteps(extra: string[] = []): { op: string; name: string; type: string; nodes?: string }[] {
     const out = ok(["pulumi", "preview", "--json", ...extra], { timeoutMs: 10 * MINUTE });
-    const steps = (JSON.parse(out).steps ?? []) as { op: string; urn: string }[];
+    const steps = (JSON.parse(out).steps ?? []) as { op: string; urn: string; oldState?: StepState; newState?: StepState }[];
     return steps
         .filter((s) => s.op !== "same")
-        .map((s) => ({ op: s.op, name: s.urn.split("::").pop()!, type: s.urn.split("::")[2].split("$").pop()! }));
+        .map((s) => ({ op: s.op, name: s.urn.split("::").pop()!, type: s.urn.split("::")[2].split("$").pop()!, nodes: labelNodes(s) }));
+}
+
+/** The nodes a label Command's change adds (+name) and takes out (-name), from its NODES input before and after. */
+function labelNodes(step: { oldState?: StepState; newState?: StepState }): string | undefined {
+    const nodes = (s?: StepState) => s?.inputs?.environment?.NODES?.split("\n").filter(Boolean);
+    const [before, after] = [nodes(step.oldState), nodes(step.newState)];
+    if (before === undefined && after === undefined) return undefined;
+    const added = (after ?? []).filter((n) => !(before ?? []).includes(n)).map((n) => `+${n}`);
+    const removed = (before ?? []).filter((n) => !(after ?? []).includes(n)).map((n) => `-${n}`);
+    return [...added, ...removed].join(" ");
 }
 
 /** A `pulumi up` in the background (its own process group, output to a file), to be killed as a laptop lid or a dead runner would. */

@@ -7,7 +7,7 @@ import { ChartName } from "../../components/charts";
 import { afterReleases, atOnce, loadGraph as loadModelGraph, simulate } from "../harness/bench/model";
 import { loadGraph } from "../harness/dependency-graph";
 import { Registered } from "./mocks";
-import { ProgramRun, byType, named, release } from "./program-fixture";
+import { ProgramRun, byType, named, nodeLabels, release } from "./program-fixture";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const graph = loadGraph();
@@ -48,9 +48,11 @@ export function labelsSelected(chart: string): Set<string> {
 }
 const nodeSelector = (n: { nodeSelector?: Record<string, string> }): Record<string, string> => n.nodeSelector ?? {};
 
-/** The label patches of `label`, one per node that gets it. */
-const labelPatches = (run: ProgramRun, label: string) =>
-    run.resources.filter((r) => r.type === "kubernetes:core/v1:NodePatch" && r.inputs.metadata?.labels?.[label] === "enabled");
+/** The Command that puts `label` on its nodes, if it names any. */
+const labelCommands = (run: ProgramRun, label: string) =>
+    nodeLabels(run)
+        .filter((l) => l.label === label && l.nodes.some(Boolean))
+        .map((l) => l.resource);
 
 /**
  * Asserts the install order of one run:
@@ -81,7 +83,7 @@ export function assertInstallOrder(run: ProgramRun, charts: readonly ChartName[]
         const labels = labelsSelected(chart);
         assert.ok(labels.size > 0, `${chart} selects nodes`);
         for (const label of labels) {
-            const patches = labelPatches(run, label);
+            const patches = labelCommands(run, label);
             assert.ok(patches.length > 0, `some node gets ${label}`);
             for (const p of patches) assert.ok(waits.has(p.urn), `${chart} waits for ${p.name}`);
         }

@@ -171,6 +171,15 @@ export const release = (run: ProgramRun, chart: string) => {
     if (!r) throw new Error(`no release ${chart}`);
     return r;
 };
+/** The node label Commands (components/layer.ts labelNodes): each with its label key and nodes. */
+export const nodeLabels = (run: ProgramRun) =>
+    run.resources
+        .filter((r) => r.type === "command:local:Command" && r.inputs.environment?.FIELD_MANAGER !== undefined)
+        .map((r) => ({
+            resource: r,
+            label: r.inputs.environment.LABEL as string,
+            nodes: (r.inputs.environment.NODES as string).split("\n"),
+        }));
 export const named = (run: ProgramRun, name: string) => {
     const r = run.resources.find((x) => x.name === name);
     if (!r) throw new Error(`no resource named ${name}`);

@@ -2,13 +2,16 @@
 // secrets, the Ceph plumbing, the refresher, labels and the values the charts get.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import { before, describe, it } from "node:test";
 import { CHART_CATALOG, installedCharts } from "../../components/charts";
 import { valuePaths } from "../../components/helm";
+import { NODE_LABELS_SCRIPT } from "../../components/layer";
+import { scriptPath } from "../../components/shell";
 import { credentialPaths, isCredentialPath, unknownPaths } from "./chart-paths";
 import { assertPublicEndpoints } from "./routes-check";
 import { FAKE_ADMIN_KEY, FAKE_CHECK, FAKE_FSID, FAKE_GLANCE_KEY } from "./mocks";
-import { ProgramRun, byType, devRun, get, named, release, stringLeaves } from "./program-fixture";
+import { ProgramRun, byType, devRun, get, named, nodeLabels, release, stringLeaves } from "./program-fixture";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const COMPONENT_TYPES = [
@@ -366,14 +369,45 @@ describe("DNS RBAC layer", () => {
 
 describe("node labels", () => {
     const labelled = (key: string) =>
-        byType(run, "kubernetes:core/v1:NodePatch")
-            .filter((n) => n.inputs.metadata.labels[key] === "enabled")
-            .map((n) => n.inputs.metadata.name)
+        nodeLabels(run)
+            .filter((l) => l.label === key)
+            .flatMap((l) => l.nodes)
             .sort();
     it("labels control, compute and openvswitch nodes as the charts select them", () => {
         assert.deepEqual(labelled("openstack-control-plane"), ["k1", "k2", "k3"]);
         assert.deepEqual(labelled("openstack-compute-node"), ["k2", "k3", "k4"]);
         assert.deepEqual(labelled("openvswitch"), ["k1", "k2", "k3", "k4"], "every compute node and every neutron-agent node");
+    });
+
+    it("puts each label on all its nodes with one Command, named after the layer and the label, whatever the node count", () => {
+        assert.deepEqual(
+            nodeLabels(run)
+                .map((l) => `${l.resource.name} ${l.label}`)
+                .sort(),
+            [
+                "compute-label-openstack-compute-node openstack-compute-node",
+                "infra-label-openstack-control-plane openstack-control-plane",
+                "network-label-openvswitch openvswitch",
+            ],
+        );
+        assert.deepEqual(byType(run, "kubernetes:core/v1:NodePatch"), [], "no NodePatch per node and label");
+    });
+
+    it("runs node-labels.sh on create and update, gives every node up on delete, under a field manager of the stack and label", () => {
+        const script = fs.readFileSync(scriptPath(NODE_LABELS_SCRIPT), "utf8");
+        for (const { resource, label } of nodeLabels(run)) {
+            const i = resource.inputs;
+            assert.equal(i.create, script);
+            assert.equal(i.update, script);
+            assert.equal(i.delete, `NODES=''\n${script}`);
+            assert.deepEqual(i.interpreter, ["/bin/bash", "-c"]);
+            assert.equal(i.logging, "stderr", "the node list is stdout, not the engine log");
+            assert.equal(i.environment.FIELD_MANAGER, `openstack-helm-pulumi-dev-${label}`);
+            // On the cluster the provider uses (Pulumi.dev.yaml sets neither: kubectl's own default).
+            assert.equal(i.environment.KUBECONFIG, undefined);
+            // Parented on its layer, without the layer edge: only the node objects.
+            assert.ok(resource.parent.endsWith(resource.name.split("-label-")[0]), resource.parent);
+        }
     });
 });
 
