@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fixtureCopy, renderChart, skipWithoutHelm } from "./fixture-render";
+import { renderChart, renderEarly, skipWithoutHelm } from "./fixture-render";
 import * as yaml from "js-yaml";
 import { FIXTURE_CHARTS } from "../harness/dependency-graph";
 
@@ -212,23 +212,27 @@ const withPasswords = (chart: string, over: Tree = {}): Tree =>
     });
 
 describe("rendered fixtures: catalog URLs, Keystone Jobs, Secrets and Services", { skip: skipWithoutHelm }, () => {
-    let work: string;
     /** Per render: chart -> objects. */
     const plain = new Map<string, K8sObject[]>();
     const overridden = new Map<string, K8sObject[]>();
+    const early = skipWithoutHelm
+        ? undefined
+        : renderEarly("fixture-endpoints-", CHARTS, (w) =>
+              Promise.all([
+                  Promise.all(CHARTS.map((c) => renderChart<K8sObject>(w, c, "openstack", withPasswords(c)))),
+                  Promise.all(CHARTS.map((c) => renderChart<K8sObject>(w, c, "osh", OVERRIDES[c] ?? {}))),
+              ]),
+          );
+    const work = early?.work ?? "";
 
     before(async () => {
-        work = fixtureCopy("fixture-endpoints-", CHARTS);
-        const [a, b] = await Promise.all([
-            Promise.all(CHARTS.map((c) => renderChart<K8sObject>(work, c, "openstack", withPasswords(c)))),
-            Promise.all(CHARTS.map((c) => renderChart<K8sObject>(work, c, "osh", OVERRIDES[c] ?? {}))),
-        ]);
+        const [a, b] = await early!.rendered;
         CHARTS.forEach((c, i) => {
             plain.set(c, a[i]);
             overridden.set(c, b[i]);
         });
     });
-    after(() => fs.rmSync(work, { recursive: true, force: true }));
+    after(() => work && fs.rmSync(work, { recursive: true, force: true }));
 
     const job = (objs: K8sObject[], name: string) => {
         const o = objs.find((x) => x.kind === "Job" && x.metadata.name === name);

@@ -41,6 +41,23 @@ export function fixtureCopy(prefix: string, charts: readonly string[]): string {
 
 const run = promisify(execFile);
 
+/**
+ * A fixture copy and renders of it, started at once (call it as the test file loads): the unit
+ * files share one process (test/unit/all.ts), so Helm renders in child processes while the files
+ * before run their tests. The `before` hook awaits `rendered`; the copy goes in `after`.
+ */
+export function renderEarly<T>(
+    prefix: string,
+    charts: readonly string[],
+    render: (work: string) => Promise<T>,
+): { work: string; rendered: Promise<T> } {
+    const work = fixtureCopy(prefix, charts);
+    const rendered = render(work);
+    // Awaited by the hook, which reports a failure; until then it is not unhandled.
+    rendered.catch(() => undefined);
+    return { work, rendered };
+}
+
 /** The objects `helm template` renders for a chart of the copy, release named after the chart. */
 export async function renderChart<T extends { kind: string }>(
     work: string,

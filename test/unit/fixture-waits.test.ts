@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fixtureCopy, renderChart, skipWithoutHelm } from "./fixture-render";
+import { renderChart, renderEarly, skipWithoutHelm } from "./fixture-render";
 import * as yaml from "js-yaml";
 import { DEPENDENCY_VARS, FIXTURE_CHARTS, GraphNode, loadGraph } from "../harness/dependency-graph";
 
@@ -83,16 +83,20 @@ interface K8sObject {
 const POD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "Job"]);
 
 describe("rendered fixtures: every workload and hook Job waits as in the real chart", { skip: skipWithoutHelm }, () => {
-    let work: string;
     /** chart -> rendered objects (namespace openstack, release named after the chart). */
     const rendered = new Map<string, K8sObject[]>();
+    const early = skipWithoutHelm
+        ? undefined
+        : renderEarly("fixture-waits-", CHARTS, (w) =>
+              Promise.all(CHARTS.map((c) => renderChart<K8sObject>(w, c, NS, graph.render_values[c] ?? {}))),
+          );
+    const work = early?.work ?? "";
 
     before(async () => {
-        work = fixtureCopy("fixture-waits-", CHARTS);
-        const out = await Promise.all(CHARTS.map((c) => renderChart<K8sObject>(work, c, NS, graph.render_values[c] ?? {})));
+        const out = await early!.rendered;
         CHARTS.forEach((c, i) => rendered.set(c, out[i]));
     });
-    after(() => fs.rmSync(work, { recursive: true, force: true }));
+    after(() => work && fs.rmSync(work, { recursive: true, force: true }));
 
     const podObjects = () =>
         [...rendered.entries()].flatMap(([chart, objs]) =>

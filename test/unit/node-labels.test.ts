@@ -11,50 +11,79 @@ import { NODE_LABELS_SCRIPT } from "../../components/layer";
 import { script, scriptPath } from "../../components/shell";
 import { standinKubectl } from "./standin";
 
-// $STANDIN_STATE/nodes.json: node -> field manager -> { label: value }. Each call is logged to
-// $STANDIN_STATE/calls; an applied object of a node that does not exist would create it (as the
-// API server does), which the tests look for.
-const STANDIN = String.raw`#!/usr/bin/env node
-const fs = require("fs");
-const S = process.env.STANDIN_STATE;
-const args = process.argv.slice(2);
-const file = S + "/nodes.json";
-const nodes = JSON.parse(fs.readFileSync(file, "utf8"));
-fs.appendFileSync(S + "/calls", args.join(" ") + "\n");
-const line = args.join(" ");
-if (line === "get nodes -o jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}") {
-    for (const n of Object.keys(nodes)) process.stdout.write(n + "\n");
-} else if (args[0] === "apply" && args.includes("--server-side") && args.at(-1) === "-" && args.at(-2) === "-f") {
-    const manager = args[args.indexOf("--field-manager") + 1];
-    const docs = fs.readFileSync(0, "utf8").split(/^---$/m).filter((d) => d.trim());
-    for (const d of docs) {
-        const name = /^  name: "([^"]+)"$/m.exec(d)[1];
-        const labels = Object.fromEntries([...d.matchAll(/^    "([^"]+)": "([^"]+)"$/gm)].map((m) => [m[1], m[2]]));
-        nodes[name] ??= { created: {} };
-        nodes[name][manager] = labels;
-        process.stdout.write("node/" + name + " serverside-applied\n");
-    }
-    fs.writeFileSync(file, JSON.stringify(nodes));
-} else {
-    console.error("stand-in kubectl: unexpected call: " + line);
-    process.exit(99);
-}
+// $STANDIN_STATE/nodes/<node>/<field manager>: the labels that manager holds on the node, one
+// key=value a line. Each call is logged to $STANDIN_STATE/calls; an applied object of a node that
+// does not exist creates it (as the API server does), which the tests look for.
+const STANDIN = String.raw`#!/bin/bash
+set -eu
+S="$STANDIN_STATE"
+echo "$*" >> "$S/calls"
+case "$*" in
+  'get nodes -o jsonpath={range .items[*]}{.metadata.name}{"\n"}{end}') ls "$S/nodes" ;;
+  "apply --server-side --field-manager "*" -f -")
+    manager=$4 node=""
+    flush() { [ -z "$node" ] || { mkdir -p "$S/nodes/$node"; printf '%s' "$labels" > "$S/nodes/$node/$manager"; echo "node/$node serverside-applied"; }; }
+    while IFS= read -r line; do
+      case "$line" in
+        ---) flush; node="" labels="" ;;
+        '  name: "'*) node=$(echo "$line" | cut -d'"' -f2) ;;
+        '    "'*) labels="$labels$(echo "$line" | cut -d'"' -f2)=$(echo "$line" | cut -d'"' -f4)"$'\n' ;;
+      esac
+    done
+    flush ;;
+  *) echo "stand-in kubectl: unexpected call: $*" >&2; exit 99 ;;
+esac
 `;
 const kubectl = standinKubectl(STANDIN);
 const MANAGER = "openstack-helm-pulumi-dev-openstack-compute-node";
 const LABEL = "openstack-compute-node";
 
+/** node -> field manager -> the labels it holds. */
 type Cluster = Record<string, Record<string, Record<string, string>>>;
+
+function writeCluster(state: string, cluster: Cluster): void {
+    for (const [node, managers] of Object.entries(cluster)) {
+        fs.mkdirSync(path.join(state, "nodes", node), { recursive: true });
+        for (const [m, labels] of Object.entries(managers))
+            fs.writeFileSync(
+                path.join(state, "nodes", node, m),
+                Object.entries(labels)
+                    .map(([k, v]) => `${k}=${v}\n`)
+                    .join(""),
+            );
+    }
+}
+
+function readCluster(state: string): Cluster {
+    const dir = path.join(state, "nodes");
+    return Object.fromEntries(
+        fs.readdirSync(dir).map((node) => [
+            node,
+            Object.fromEntries(
+                fs.readdirSync(path.join(dir, node)).map((m) => [
+                    m,
+                    Object.fromEntries(
+                        fs
+                            .readFileSync(path.join(dir, node, m), "utf8")
+                            .split("\n")
+                            .filter(Boolean)
+                            .map((l) => l.split("=")),
+                    ),
+                ]),
+            ),
+        ]),
+    );
+}
 
 /** Runs the script (`delete`: as the Command's delete runs it) on a cluster; returns what it printed and the cluster after. */
 function labels(cluster: Cluster, nodes: string[], previous: string, opts: { delete?: boolean } = {}) {
     const state = kubectl.newState();
-    fs.writeFileSync(path.join(state, "nodes.json"), JSON.stringify(cluster));
+    writeCluster(state, cluster);
     const env: NodeJS.ProcessEnv = { ...kubectl.env(state), LABEL, FIELD_MANAGER: MANAGER, NODES: nodes.join("\n") };
     if (previous) env.PULUMI_COMMAND_STDOUT = previous;
     const text = (opts.delete ? "NODES=''\n" : "") + script(NODE_LABELS_SCRIPT);
     const r = spawnSync("/bin/bash", ["-c", text], { encoding: "utf8", env, timeout: 30_000 });
-    const after = JSON.parse(fs.readFileSync(path.join(state, "nodes.json"), "utf8")) as Cluster;
+    const after = readCluster(state);
     const calls = fs.existsSync(path.join(state, "calls")) ? fs.readFileSync(path.join(state, "calls"), "utf8").trim().split("\n") : [];
     return { code: r.status, out: r.stdout, err: r.stderr, after, calls };
 }
@@ -124,7 +153,7 @@ describe("node labels: one Command per label", () => {
 
     it("passes the kubeconfig context on", () => {
         const state = kubectl.newState();
-        fs.writeFileSync(path.join(state, "nodes.json"), JSON.stringify({ k1: node() }));
+        writeCluster(state, { k1: node() });
         const env = { ...kubectl.env(state), LABEL, FIELD_MANAGER: MANAGER, NODES: "k1", KUBE_CONTEXT: "admin@osh" };
         const r = spawnSync("/bin/bash", ["-c", script(NODE_LABELS_SCRIPT)], { encoding: "utf8", env });
         // The stand-in knows no --context: the call names it.
