@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CephCommandContext, CephUserSpec, cephPool, cephUser } from "./ceph";
 import { StackConfig } from "./config";
+import { Credentials } from "./credentials";
 import { deleteOrderMarker } from "./destroyOrder";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
@@ -21,8 +22,10 @@ export interface ImageArgs {
     readonly config: StackConfig;
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
-    /** The shared credentials (infra layer). */
+    /** The shared secrets (infra layer). */
     readonly shared: Shared;
+    /** One password per user across the stack (glance's own are generated here). */
+    readonly credentials: Credentials;
     /** How Ceph commands run (toolbox prefix and environment; kubectl uses the same). */
     readonly ceph: CephCommandContext;
     /** The control-plane node labels Glance's pods select. */
@@ -44,6 +47,10 @@ export class Image extends Layer {
     constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Image", name, opts);
         const cfg = args.config;
+        const creds = args.credentials;
+        creds.generate("image", this, name);
+        const [user, pw] = creds.serviceUser("glance");
+        this.serviceUsers[user] = pw;
 
         const pool = cephPool(
             `${name}-pool-glance-images`,
@@ -58,7 +65,7 @@ export class Image extends Layer {
         );
         // The user's caps name the pool: create it after the pool exists. Its key (stdout) stays
         // a secret in state; glance's storage-init reads the key from Ceph itself.
-        const user = cephUser(`${name}-ceph-user-glance`, args.ceph, GLANCE_CEPH_USER, { ...this.child, dependsOn: [pool] });
+        const cephClient = cephUser(`${name}-ceph-user-glance`, args.ceph, GLANCE_CEPH_USER, { ...this.child, dependsOn: [pool] });
 
         const glance = osRelease(
             cfg,
@@ -67,13 +74,9 @@ export class Image extends Layer {
                 chart: "glance",
                 values: glanceValues(
                     cfg,
+                    creds.endpointAuth("glance"),
                     args.shared,
-                    {
-                        db: password(`${name}-glance-db-password`, this),
-                        messaging: password(`${name}-glance-rabbitmq-password`, this),
-                        keystone: (this.serviceUsers.glance = password(`${name}-glance-keystone-password`, this)),
-                        objectStore: password(`${name}-glance-object-store-password`, this),
-                    },
+                    { objectStore: password(`${name}-glance-object-store-password`, this) },
                     { pool: GLANCE_POOL, user: GLANCE_CEPH_USER.name },
                 ),
             },
@@ -81,7 +84,7 @@ export class Image extends Layer {
             // Deleted before Keystone (its pre-delete hook needs it), without installing after it.
             this.afterAnd(
                 pool,
-                user,
+                cephClient,
                 ...args.controlPlaneLabels,
                 deleteOrderMarker(`${name}-glance-delete-order`, args.preDeleteNeeds, this.child),
             ),
