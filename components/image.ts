@@ -49,8 +49,8 @@ export class Image extends Layer {
         const cfg = args.config;
         const creds = args.credentials;
         creds.generate("image", this, name);
-        const [user, pw] = creds.serviceUser("glance");
-        this.serviceUsers[user] = pw;
+        const [serviceUser, servicePassword] = creds.serviceUser("glance");
+        this.serviceUsers[serviceUser] = servicePassword;
 
         const pool = cephPool(
             `${name}-pool-glance-images`,
@@ -65,7 +65,7 @@ export class Image extends Layer {
         );
         // The user's caps name the pool: create it after the pool exists. Its key (stdout) stays
         // a secret in state; glance's storage-init reads the key from Ceph itself.
-        const cephClient = cephUser(`${name}-ceph-user-glance`, args.ceph, GLANCE_CEPH_USER, { ...this.child, dependsOn: [pool] });
+        const user = cephUser(`${name}-ceph-user-glance`, args.ceph, GLANCE_CEPH_USER, { ...this.child, dependsOn: [pool] });
 
         const glance = osRelease(
             cfg,
@@ -84,7 +84,7 @@ export class Image extends Layer {
             // Deleted before Keystone (its pre-delete hook needs it), without installing after it.
             this.afterAnd(
                 pool,
-                cephClient,
+                user,
                 ...args.controlPlaneLabels,
                 deleteOrderMarker(`${name}-glance-delete-order`, args.preDeleteNeeds, this.child),
             ),
