@@ -6,6 +6,7 @@ import { CephCommandContext } from "./components/ceph";
 import { chartRepositoryProblems, fetchChartIndex } from "./components/chartRepository";
 import { clusterProblems, kubectlProbe } from "./components/clusterProbe";
 import { Compute } from "./components/compute";
+import { Credentials } from "./components/credentials";
 import { ConfigError, PROJECT, isConfigSecret, loadConfig } from "./components/config";
 import { publicUrl } from "./components/endpoints";
 import { DnsRbac } from "./components/dnsRbac";
@@ -59,12 +60,16 @@ const dnsRbac = new DnsRbac("dns-rbac", { config }, { providers, dependsOn: [pre
 // Every chart layer needs the namespace, StorageClass, ceph-etc and pvc-ceph-client-key (storage)
 // and Service names that resolve (DNS RBAC); node labels and credentials are passed as data.
 const platform = [storage, dnsRbac];
+// One password per user a chart logs in as, across every chart: each layer generates the ones
+// its charts' users own and hands every entry its user's (components/credentials.ts).
+const credentials = new Credentials(config);
 const infra = new Infra(
     "infra",
     {
         config,
         namespace: storage.namespace,
         storageClassName: storage.storageClassName,
+        credentials,
     },
     { providers, dependsOn: platform },
 );
@@ -76,6 +81,7 @@ const identity = new Identity(
         config,
         namespace: storage.namespace,
         shared: infra.shared,
+        credentials,
         controlPlaneLabels: infra.controlPlaneLabels,
         preDeleteNeeds: [infra.releases.mariadb],
     },
@@ -89,6 +95,7 @@ const image = new Image(
         config,
         namespace: storage.namespace,
         shared: infra.shared,
+        credentials,
         ceph,
         controlPlaneLabels: infra.controlPlaneLabels,
         preDeleteNeeds: [identity.releases.keystone],
@@ -99,15 +106,16 @@ const image = new Image(
 // nova's hooks for keystone-api; nova-compute waits for glance-api.
 const compute = new Compute(
     "compute",
-    { config, namespace: storage.namespace, shared: infra.shared, controlPlaneLabels: infra.controlPlaneLabels },
+    { config, namespace: storage.namespace, shared: infra.shared, credentials, controlPlaneLabels: infra.controlPlaneLabels },
     { providers, dependsOn: platform },
 );
 // Not after identity or compute: neutron's hooks wait for keystone-api, its agents for nova-api.
 const network = new Network(
     "network",
-    { config, namespace: storage.namespace, shared: infra.shared, controlPlaneLabels: infra.controlPlaneLabels },
+    { config, namespace: storage.namespace, shared: infra.shared, credentials, controlPlaneLabels: infra.controlPlaneLabels },
     { providers, dependsOn: platform },
 );
+credentials.assertComplete();
 
 const releaseByChart = Object.entries({
     ...infra.releases,
@@ -135,7 +143,7 @@ const verification = config.verification.enabled
           {
               config,
               authUrl: identity.publicUrl,
-              adminPassword: infra.shared.keystoneAdmin,
+              adminPassword: credentials.password("keystone", "identity", "admin"),
               serviceUsers: { ...image.serviceUsers, ...compute.serviceUsers, ...network.serviceUsers },
               releases,
               environment,

@@ -22,6 +22,12 @@ export interface ChartInventory {
     readonly openMaps: readonly string[];
     /** Subtrees rendered whole: any path below one of them is read. */
     readonly freeTrees: readonly string[];
+    /**
+     * The user each credential entry logs in as by default: `endpoints.<type>.auth.<key>` of the
+     * Keystone (`identity`), database (`oslo_db*`) and RabbitMQ (`oslo_messaging`) endpoints ->
+     * its `username` in values.yaml (components/credentials.ts gives one password per user).
+     */
+    readonly usernames: Readonly<Record<string, string>>;
 }
 
 /** The committed inventory of the pinned charts (components/data/chart-values.json). */
@@ -122,12 +128,39 @@ export function toolkitRules(paths: Readonly<Record<string, ValueKind>>): { open
     return { openMaps, freeTrees };
 }
 
+/** The endpoint types whose `auth.<key>` entries are users a chart logs in as (Keystone, database, RabbitMQ). */
+export const USER_ENDPOINT = /^(identity|oslo_db(_[a-z0-9_]+)?|oslo_messaging)$/;
+
+/** Each user entry's default `username` (see ChartInventory.usernames) in a chart's values. */
+export function defaultUsernames(values: unknown): Record<string, string> {
+    const out: Record<string, string> = {};
+    const endpoints = (values as { endpoints?: Record<string, unknown> } | null)?.endpoints ?? {};
+    for (const [type, endpoint] of Object.entries(endpoints)) {
+        const auth = USER_ENDPOINT.test(type) ? (endpoint as { auth?: unknown } | null)?.auth : undefined;
+        if (kindOf(auth) !== "map") continue;
+        for (const [key, entry] of Object.entries(auth as Record<string, unknown>)) {
+            const username = kindOf(entry) === "map" ? (entry as { username?: unknown }).username : undefined;
+            if (typeof username === "string" && username !== "") out[`endpoints.${type}.auth.${key}`] = username;
+        }
+    }
+    return out;
+}
+
+function readValues(checkout: string, chart: string): unknown {
+    const valuesFile = path.join(checkout, chart, "values.yaml");
+    if (!fs.existsSync(valuesFile)) throw new Error(`${valuesFile} does not exist`);
+    return yaml.load(fs.readFileSync(valuesFile, "utf8")) ?? {};
+}
+
+/** The default usernames of one chart of a checkout (its values.yaml only, without the templates). */
+export function usernamesFromCheckout(checkout: string, chart: string): Record<string, string> {
+    return defaultUsernames(readValues(checkout, chart));
+}
+
 /** The inventory of one chart of a checkout laid out as openstack-helm (helm-toolkit beside it). */
 export function inventoryFromCheckout(checkout: string, chart: string, version?: string): ChartInventory {
     const dir = path.join(checkout, chart);
-    const valuesFile = path.join(dir, "values.yaml");
-    if (!fs.existsSync(valuesFile)) throw new Error(`${valuesFile} does not exist`);
-    const values = yaml.load(fs.readFileSync(valuesFile, "utf8")) ?? {};
+    const values = readValues(checkout, chart);
     const paths: Record<string, ValueKind> = {};
     walk(values, "", paths);
     const texts = [...templateFiles(path.join(dir, "templates")), ...templateFiles(path.join(checkout, "helm-toolkit", "templates"))].map(
@@ -143,6 +176,7 @@ export function inventoryFromCheckout(checkout: string, chart: string, version?:
         paths,
         openMaps: [...new Set([...toolkit.openMaps, ...scanned.openMaps])].sort(),
         freeTrees: [...new Set([...toolkit.freeTrees, ...scanned.freeTrees])].sort(),
+        usernames: defaultUsernames(values),
     };
 }
 

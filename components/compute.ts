@@ -2,10 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ChartName, StackConfig, nodesWithRole } from "./config";
+import { Credentials } from "./credentials";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
-import { password } from "./secrets";
 import { CephClient, Shared, cinderValues, heatValues, libvirtValues, novaValues, placementValues } from "./values";
 
 export const COMPUTE_NODE_LABEL = "openstack-compute-node";
@@ -15,8 +15,10 @@ export interface ComputeArgs {
     readonly config: StackConfig;
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
-    /** The shared credentials (infra layer) with the metadata proxy secret neutron also gets. */
+    /** The shared secrets (infra layer) with the metadata proxy secret neutron also gets. */
     readonly shared: Shared & { readonly metadataSecret: pulumi.Output<string> };
+    /** One password per user across the stack (this layer's charts' own are generated here). */
+    readonly credentials: Credentials;
     /** The control-plane node labels the API, scheduler and conductor pods select. */
     readonly controlPlaneLabels: readonly pulumi.Resource[];
 }
@@ -37,6 +39,8 @@ export class Compute extends Layer {
         super("Compute", name, opts);
         const cfg = args.config;
         const s = args.shared;
+        const creds = args.credentials;
+        creds.generate("compute", this, name);
         const labels = this.labelNodes(cfg, COMPUTE_NODE_LABEL, nodesWithRole(cfg, "compute"));
         const onControlPlane = this.afterAnd(...args.controlPlaneLabels);
 
@@ -49,11 +53,7 @@ export class Compute extends Layer {
             args.namespace,
             {
                 chart: "placement",
-                values: placementValues(s, {
-                    db: password(`${name}-placement-db-password`, this),
-                    keystone: (this.serviceUsers.placement = password(`${name}-placement-keystone-password`, this)),
-                    novaApiDb: password(`${name}-placement-nova-api-db-password`, this),
-                }),
+                values: placementValues(creds.endpointAuth("placement"), s),
             },
             onControlPlane,
         );
@@ -67,28 +67,18 @@ export class Compute extends Layer {
             args.namespace,
             {
                 chart: "nova",
-                values: novaValues(
-                    cfg,
-                    s,
-                    {
-                        db: password(`${name}-nova-db-password`, this),
-                        messaging: password(`${name}-nova-rabbitmq-password`, this),
-                        keystone: (this.serviceUsers.nova = password(`${name}-nova-keystone-password`, this)),
-                        neutron: password(`${name}-nova-neutron-keystone-password`, this),
-                        placement: password(`${name}-nova-placement-keystone-password`, this),
-                        cinder: password(`${name}-nova-cinder-keystone-password`, this),
-                        service: password(`${name}-nova-service-keystone-password`, this),
-                        ironic: password(`${name}-nova-ironic-keystone-password`, this),
-                        metadataSecret: s.metadataSecret,
-                    },
-                    ceph,
-                ),
+                values: novaValues(cfg, creds.endpointAuth("nova"), s, ceph),
             },
             onComputeNodes,
         );
         this.releases = { placement, libvirt, nova };
         if (cfg.optional.cinder) this.releases.cinder = this.cinder(cfg, args, ceph);
         if (cfg.optional.heat) this.releases.heat = this.heat(cfg, args);
+        for (const chart of ["placement", "nova", "cinder", "heat"] as const) {
+            if (!this.releases[chart]) continue;
+            const [user, pw] = creds.serviceUser(chart);
+            this.serviceUsers[user] = pw;
+        }
         for (const [chart, release] of Object.entries(this.releases) as [ChartName, k8s.helm.v3.Release][]) {
             publicRoutes(name, cfg, args.namespace, chart, release, this.child);
         }
@@ -97,46 +87,19 @@ export class Compute extends Layer {
     }
 
     private cinder(cfg: StackConfig, args: ComputeArgs, ceph: CephClient): k8s.helm.v3.Release {
-        const name = this.layerName;
         return osRelease(
             cfg,
             args.namespace,
-            {
-                chart: "cinder",
-                values: cinderValues(
-                    cfg,
-                    args.shared,
-                    {
-                        db: password(`${name}-cinder-db-password`, this),
-                        messaging: password(`${name}-cinder-rabbitmq-password`, this),
-                        keystone: (this.serviceUsers.cinder = password(`${name}-cinder-keystone-password`, this)),
-                        nova: password(`${name}-cinder-nova-keystone-password`, this),
-                        service: password(`${name}-cinder-service-keystone-password`, this),
-                        glance: password(`${name}-cinder-glance-keystone-password`, this),
-                        swift: password(`${name}-cinder-swift-keystone-password`, this),
-                    },
-                    ceph,
-                ),
-            },
+            { chart: "cinder", values: cinderValues(cfg, args.credentials.endpointAuth("cinder"), args.shared, ceph) },
             this.afterAnd(...args.controlPlaneLabels),
         );
     }
 
     private heat(cfg: StackConfig, args: ComputeArgs): k8s.helm.v3.Release {
-        const name = this.layerName;
         return osRelease(
             cfg,
             args.namespace,
-            {
-                chart: "heat",
-                values: heatValues(cfg, args.shared, {
-                    db: password(`${name}-heat-db-password`, this),
-                    messaging: password(`${name}-heat-rabbitmq-password`, this),
-                    keystone: (this.serviceUsers.heat = password(`${name}-heat-keystone-password`, this)),
-                    trustee: password(`${name}-heat-trustee-password`, this),
-                    stackUser: password(`${name}-heat-stack-user-password`, this),
-                }),
-            },
+            { chart: "heat", values: heatValues(cfg, args.credentials.endpointAuth("heat"), args.shared) },
             this.afterAnd(...args.controlPlaneLabels),
         );
     }

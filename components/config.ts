@@ -4,7 +4,14 @@
 // loadConfig() checks every key, collects every problem and throws one ConfigError naming each
 // key and its fix, so a bad stack fails before anything is changed.
 import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS, installedCharts } from "./charts";
-import { ChartInventory, checkOverrides, inventoryFromCheckout, pinnedInventory } from "./chartValues";
+import {
+    ChartInventory,
+    USER_ENDPOINT,
+    checkOverrides,
+    inventoryFromCheckout,
+    pinnedInventory,
+    usernamesFromCheckout,
+} from "./chartValues";
 import { PUBLIC_APIS, PUBLIC_SERVICES, PublicScheme, PublicService, RoutedApi } from "./endpoints";
 import { shq } from "./shell";
 
@@ -75,6 +82,12 @@ export interface StackConfig {
         readonly values: Readonly<Partial<Record<ChartName, Record<string, unknown>>>>;
         /** The extra values were set with --secret: every leaf of them is kept secret. */
         readonly valuesSecret: boolean;
+        /**
+         * Each installed chart's default users at the version installed (the committed inventory,
+         * or the local checkout's values.yaml): `endpoints.<type>.auth.<key>` -> username. The
+         * credentials are chosen by user (components/credentials.ts).
+         */
+        readonly usernames: Readonly<Partial<Record<ChartName, Readonly<Record<string, string>>>>>;
         readonly timeoutSeconds: number;
         readonly rabbitmqTimeoutSeconds: number;
     };
@@ -292,12 +305,12 @@ export function loadConfig(reader: ConfigReader): StackConfig {
     const cluster = clusterSection(r);
     const nodes = nodesSection(r);
     const controlCount = nodes.filter((n) => n.roles.includes("control")).length;
-    const charts = chartsSection(r, warnings);
     const optional = {
         cinder: r.bool("enableCinder", DEFAULTS.enableCinder),
         horizon: r.bool("enableHorizon", DEFAULTS.enableHorizon),
         heat: r.bool("enableHeat", DEFAULTS.enableHeat),
     };
+    const charts = chartsSection(r, warnings, installedCharts(optional));
     const config = Object.freeze({
         ...cluster,
         nodes,
@@ -484,7 +497,7 @@ function dnsSection(r: Readers): StackConfig["dns"] {
     };
 }
 
-function chartsSection(r: Readers, warnings: string[]): StackConfig["charts"] {
+function chartsSection(r: Readers, warnings: string[], installed: readonly ChartName[]): StackConfig["charts"] {
     const source = chartSource(r);
     const versions = chartVersions(r);
     const values = chartValues(r);
@@ -494,6 +507,7 @@ function chartsSection(r: Readers, warnings: string[]): StackConfig["charts"] {
         versions,
         values,
         valuesSecret: r.isSecret("chartValues"),
+        usernames: chartUsernames(r, { source, versions, values, installed }, warnings),
         timeoutSeconds: r.int("helmTimeoutSeconds", DEFAULTS.helmTimeoutSeconds, 60, 7200),
         rabbitmqTimeoutSeconds: r.int("rabbitmqTimeoutSeconds", DEFAULTS.rabbitmqTimeoutSeconds, 60, 7200),
     };
@@ -625,6 +639,65 @@ function checkChartValues(
                 problem,
                 `pulumi config rm --path '${r.key(k)}' (or, if the chart reads it after all: ${r.objFix("chartValuesUnchecked", `[0]' ${chart}.${path}`)})`,
             );
+        }
+    }
+}
+
+/**
+ * The default users of each installed chart at the version installed: the local checkout's, or
+ * the committed inventory's. A version the program has no inventory of, or a chart the checkout
+ * lacks, takes the pinned version's users, with a warning.
+ */
+function chartUsernames(
+    r: Readers,
+    charts: Pick<StackConfig["charts"], "source" | "versions" | "values"> & { installed: readonly ChartName[] },
+    warnings: string[],
+): Partial<Record<ChartName, Record<string, string>>> {
+    const { source, versions } = charts;
+    const out: Partial<Record<ChartName, Record<string, string>>> = {};
+    const unread: string[] = [];
+    for (const chart of charts.installed) {
+        const pinned = pinnedInventory(chart, DEFAULT_CHART_VERSIONS[chart])?.usernames ?? {};
+        if (source.kind === "local") {
+            try {
+                out[chart] = usernamesFromCheckout(source.path, chart);
+            } catch {
+                out[chart] = { ...pinned };
+                unread.push(chart);
+            }
+            continue;
+        }
+        const found = pinnedInventory(chart, versions[chart]);
+        out[chart] = { ...(found?.usernames ?? pinned) };
+        if (!found && Object.keys(pinned).length > 0) {
+            warnings.push(
+                `${r.key(`chartVersions.${chart}`)}: the program has no values inventory for chart ${chart} ${versions[chart]}; ` +
+                    `the users its credentials are for are taken from ${DEFAULT_CHART_VERSIONS[chart]} ` +
+                    `(set chartValues.${chart}.endpoints.<type>.auth.<key>.username where they differ)`,
+            );
+        }
+    }
+    if (unread.length > 0 && source.kind === "local") {
+        warnings.push(
+            `${r.key("chartLocalPath")}: cannot read ${unread.join(", ")} in ${source.path}; ` +
+                "the users their credentials are for are taken from the pinned versions",
+        );
+    }
+    checkUsernameOverrides(r, charts.values);
+    return out;
+}
+
+/** A `username` override of a user entry must be a name: the entry's password is chosen by it. */
+function checkUsernameOverrides(r: Readers, values: Partial<Record<ChartName, Record<string, unknown>>>): void {
+    for (const [chart, v] of Object.entries(values) as [ChartName, Record<string, unknown>][]) {
+        for (const [type, endpoint] of Object.entries((v.endpoints ?? {}) as Record<string, { auth?: Record<string, unknown> }>)) {
+            if (!USER_ENDPOINT.test(type) || typeof endpoint?.auth !== "object" || endpoint.auth === null) continue;
+            for (const [key, entry] of Object.entries(endpoint.auth)) {
+                const username = (entry as { username?: unknown } | null)?.username;
+                if (username === undefined || (typeof username === "string" && username !== "")) continue;
+                const k = `chartValues.${chart}.endpoints.${type}.auth.${key}.username`;
+                r.fail(k, `must be a user name, got ${JSON.stringify(username)}`, r.objFix(k, `' ${chart}_${key}`));
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
+import { Credentials } from "./credentials";
 import { deleteOrderMarker } from "./destroyOrder";
 import { publicUrl } from "./endpoints";
 import { osRelease } from "./helm";
@@ -14,8 +15,10 @@ export interface IdentityArgs {
     readonly config: StackConfig;
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
-    /** The shared credentials (infra layer); the Keystone admin password among them. */
+    /** The shared secrets (infra layer). */
     readonly shared: Shared;
+    /** One password per user across the stack (Keystone's and Horizon's own are generated here). */
+    readonly credentials: Credentials;
     /** The control-plane node labels Keystone's and Horizon's pods select. */
     readonly controlPlaneLabels: readonly pulumi.Resource[];
     /** What Keystone's pre-delete hook needs (its credential cleanup drops a table: MariaDB). */
@@ -46,6 +49,8 @@ export class Identity extends Layer {
     constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Identity", name, opts);
         const cfg = args.config;
+        const creds = args.credentials;
+        creds.generate("identity", this, name);
         // Not after MariaDB, RabbitMQ or Memcached: every hook and pod of these charts that
         // talks to them waits for their Service itself.
         const onControlPlane = this.afterAnd(...args.controlPlaneLabels);
@@ -57,10 +62,7 @@ export class Identity extends Layer {
             args.namespace,
             {
                 chart: "keystone",
-                values: keystoneValues(cfg, args.shared, {
-                    db: password(`${name}-keystone-db-password`, this),
-                    messaging: password(`${name}-keystone-rabbitmq-password`, this),
-                }),
+                values: keystoneValues(cfg, creds.endpointAuth("keystone"), args.shared),
             },
             this.afterAnd(...args.controlPlaneLabels, deleteOrder),
         );
@@ -74,8 +76,7 @@ export class Identity extends Layer {
                 args.namespace,
                 {
                     chart: "horizon",
-                    values: horizonValues(args.shared, {
-                        db: password(`${name}-horizon-db-password`, this),
+                    values: horizonValues(creds.endpointAuth("horizon"), args.shared, {
                         secretKey: password(`${name}-horizon-secret-key`, this, 64),
                     }),
                 },
@@ -97,7 +98,7 @@ export OS_PROJECT_DOMAIN_NAME=${KEYSTONE_ADMIN.projectDomainName}
 export OS_USER_DOMAIN_NAME=${KEYSTONE_ADMIN.userDomainName}
 export OS_PROJECT_NAME=${KEYSTONE_ADMIN.projectName}
 export OS_USERNAME=${KEYSTONE_ADMIN.username}
-export OS_PASSWORD=${args.shared.keystoneAdmin}
+export OS_PASSWORD=${creds.password("keystone", "identity", "admin")}
 ${cfg.exposure.tls ? CA_HINT : ""}`);
 
         this.registerOutputs({

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CephCommandContext, CephUserSpec, cephPool, cephUser } from "./ceph";
 import { StackConfig } from "./config";
+import { Credentials } from "./credentials";
 import { deleteOrderMarker } from "./destroyOrder";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
@@ -21,8 +22,10 @@ export interface ImageArgs {
     readonly config: StackConfig;
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
-    /** The shared credentials (infra layer). */
+    /** The shared secrets (infra layer). */
     readonly shared: Shared;
+    /** One password per user across the stack (glance's own are generated here). */
+    readonly credentials: Credentials;
     /** How Ceph commands run (toolbox prefix and environment; kubectl uses the same). */
     readonly ceph: CephCommandContext;
     /** The control-plane node labels Glance's pods select. */
@@ -44,6 +47,10 @@ export class Image extends Layer {
     constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Image", name, opts);
         const cfg = args.config;
+        const creds = args.credentials;
+        creds.generate("image", this, name);
+        const [serviceUser, servicePassword] = creds.serviceUser("glance");
+        this.serviceUsers[serviceUser] = servicePassword;
 
         const pool = cephPool(
             `${name}-pool-glance-images`,
@@ -67,13 +74,9 @@ export class Image extends Layer {
                 chart: "glance",
                 values: glanceValues(
                     cfg,
+                    creds.endpointAuth("glance"),
                     args.shared,
-                    {
-                        db: password(`${name}-glance-db-password`, this),
-                        messaging: password(`${name}-glance-rabbitmq-password`, this),
-                        keystone: (this.serviceUsers.glance = password(`${name}-glance-keystone-password`, this)),
-                        objectStore: password(`${name}-glance-object-store-password`, this),
-                    },
+                    { objectStore: password(`${name}-glance-object-store-password`, this) },
                     { pool: GLANCE_POOL, user: GLANCE_CEPH_USER.name },
                 ),
             },

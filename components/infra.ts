@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, nodesWithRole } from "./config";
+import { Credentials } from "./credentials";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
 import { password } from "./secrets";
@@ -15,9 +16,11 @@ export interface InfraArgs {
     readonly namespace: pulumi.Input<string>;
     /** The StorageClass the MariaDB and RabbitMQ volumes use. */
     readonly storageClassName: pulumi.Input<string>;
+    /** One password per user across the stack: this layer generates the admins', MariaDB's and RabbitMQ's. */
+    readonly credentials: Credentials;
 }
 
-/** Credentials generated here and shared by every chart that has the key. */
+/** Secrets generated here and shared by every chart that has the key (the users' passwords: Credentials). */
 export type InfraShared = Shared & {
     /** Nova and Neutron's metadata proxy secret. */
     readonly metadataSecret: pulumi.Output<string>;
@@ -25,7 +28,8 @@ export type InfraShared = Shared & {
 
 /**
  * Infra layer: control-plane node labels, MariaDB, RabbitMQ, Memcached, and the credentials
- * every chart shares (DB root, RabbitMQ admin, Keystone admin, memcache key, metadata secret).
+ * every chart shares (the DB root, RabbitMQ admin, Keystone admin and test users' passwords,
+ * through Credentials; the memcache key, registry password, metadata secret).
  */
 export class Infra extends Layer {
     /** The credentials every chart shares (each a secret). */
@@ -40,13 +44,10 @@ export class Infra extends Layer {
         const labels = this.labelNodes(cfg, CONTROL_PLANE_LABEL, nodesWithRole(cfg, "control"));
         this.controlPlaneLabels = [labels];
 
+        const creds = args.credentials;
+        creds.generate("infra", this, name);
         this.shared = {
-            dbRoot: password(`${name}-db-root-password`, this),
-            rabbitmqAdminUser: "rabbitmq",
-            rabbitmqAdmin: password(`${name}-rabbitmq-admin-password`, this),
-            keystoneAdmin: password(`${name}-keystone-admin-password`, this),
             memcacheKey: password(`${name}-memcache-secret-key`, this, 64),
-            testUser: password(`${name}-test-user-password`, this),
             registry: password(`${name}-registry-password`, this),
             metadataSecret: password(`${name}-metadata-proxy-secret`, this),
         };
@@ -58,12 +59,7 @@ export class Infra extends Layer {
             args.namespace,
             {
                 chart: "mariadb",
-                values: mariadbValues(cfg, args.storageClassName, this.shared, {
-                    sst: password(`${name}-mariadb-sst-password`, this),
-                    audit: password(`${name}-mariadb-audit-password`, this),
-                    exporter: password(`${name}-mariadb-exporter-password`, this),
-                    backupUser: password(`${name}-mariadb-backup-user-password`, this),
-                }),
+                values: mariadbValues(cfg, args.storageClassName, creds.endpointAuth("mariadb"), this.shared),
             },
             releaseOpts,
         );
@@ -74,9 +70,8 @@ export class Infra extends Layer {
                 chart: "rabbitmq",
                 // Its cluster-wait hook can take ~15 minutes on a slow cluster.
                 timeoutSeconds: cfg.charts.rabbitmqTimeoutSeconds,
-                values: rabbitmqValues(cfg, args.storageClassName, this.shared, {
+                values: rabbitmqValues(cfg, args.storageClassName, creds.endpointAuth("rabbitmq"), this.shared, {
                     erlangCookie: password(`${name}-rabbitmq-erlang-cookie`, this),
-                    guest: password(`${name}-rabbitmq-guest-password`, this),
                 }),
             },
             releaseOpts,

@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, nodesWithRole, openvswitchNodes } from "./config";
+import { Credentials } from "./credentials";
 import { osRelease } from "./helm";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
-import { password } from "./secrets";
 import { Shared, neutronValues, openvswitchValues } from "./values";
 
 export const OPENVSWITCH_LABEL = "openvswitch";
@@ -14,8 +14,10 @@ export interface NetworkArgs {
     readonly config: StackConfig;
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
-    /** The shared credentials (infra layer) with the metadata proxy secret nova also gets. */
+    /** The shared secrets (infra layer) with the metadata proxy secret nova also gets. */
     readonly shared: Shared & { readonly metadataSecret: pulumi.Output<string> };
+    /** One password per user across the stack (neutron's own are generated here). */
+    readonly credentials: Credentials;
     /** The control-plane node labels neutron-server's pods select. */
     readonly controlPlaneLabels: readonly pulumi.Resource[];
 }
@@ -33,6 +35,10 @@ export class Network extends Layer {
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Network", name, opts);
         const cfg = args.config;
+        const creds = args.credentials;
+        creds.generate("network", this, name);
+        const [user, pw] = creds.serviceUser("neutron");
+        this.serviceUsers[user] = pw;
         const labels = this.labelNodes(cfg, OPENVSWITCH_LABEL, openvswitchNodes(cfg));
 
         const openvswitch = osRelease(
@@ -46,21 +52,7 @@ export class Network extends Layer {
             args.namespace,
             {
                 chart: "neutron",
-                values: neutronValues(
-                    cfg,
-                    args.shared,
-                    {
-                        db: password(`${name}-neutron-db-password`, this),
-                        messaging: password(`${name}-neutron-rabbitmq-password`, this),
-                        keystone: (this.serviceUsers.neutron = password(`${name}-neutron-keystone-password`, this)),
-                        nova: password(`${name}-neutron-nova-keystone-password`, this),
-                        placement: password(`${name}-neutron-placement-keystone-password`, this),
-                        designate: password(`${name}-neutron-designate-keystone-password`, this),
-                        ironic: password(`${name}-neutron-ironic-keystone-password`, this),
-                        metadataSecret: args.shared.metadataSecret,
-                    },
-                    nodesWithRole(cfg, "control").length,
-                ),
+                values: neutronValues(cfg, creds.endpointAuth("neutron"), args.shared, nodesWithRole(cfg, "control").length),
             },
             // Not after OpenvSwitch: the OVS agent waits for a ready openvswitch pod on its own
             // node (and keeps waiting while there is none).

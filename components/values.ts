@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "./config";
-import { Values } from "./helm";
+import { KEYSTONE_ADMIN_USER } from "./credentials";
+import { Values, deepMerge } from "./helm";
 
 // Values builders, one per chart: pure functions from config and credentials to the nested
 // values the real charts read. Every path here exists in the chart at the pinned commit
@@ -9,34 +10,24 @@ import { Values } from "./helm";
 /** A credential: always an Output (a secret), never a plain string that could leak. */
 type Secret = pulumi.Output<string>;
 
-/** Credentials every chart that has the key must get the same (each chart carries its own copy of them). */
+/**
+ * Secrets every chart that has the key must get the same (each chart carries its own copy of
+ * them). The users' passwords are not here: they come per user (components/credentials.ts).
+ */
 export interface Shared {
-    readonly dbRoot: Secret;
-    readonly rabbitmqAdminUser: string;
-    readonly rabbitmqAdmin: Secret;
-    readonly keystoneAdmin: Secret;
     readonly memcacheKey: Secret;
-    /** The rally/helm-test user's password (unused unless `helm test` runs). */
-    readonly testUser: Secret;
     /** Image-registry credentials (used only if registry auth is switched on in chartValues). */
     readonly registry: Secret;
 }
 
-/** A service's own database user's password. */
-export interface DbUser {
-    readonly db: Secret;
-}
-/** A service's own RabbitMQ user's password. */
-export interface MessagingUser {
-    readonly messaging: Secret;
-}
-/** A service's own Keystone user's password. */
-export interface KeystoneUser {
-    readonly keystone: Secret;
-}
+/**
+ * A chart's user entries, `endpoints.<type>.auth.<key>` -> `{password}` (and the usernames the
+ * program sets): Credentials.endpointAuth, one password per user across the stack.
+ */
+export type EndpointAuth = Values;
 
 export const KEYSTONE_ADMIN = {
-    username: "admin",
+    username: KEYSTONE_ADMIN_USER,
     projectName: "admin",
     userDomainName: "default",
     projectDomainName: "default",
@@ -45,67 +36,34 @@ export const KEYSTONE_ADMIN = {
 
 const registry = (chart: string, s: Shared): Values => ({ [chart]: { password: s.registry } });
 
-function dbAuth(svc: string, s: Shared, own: DbUser): Values {
-    return { admin: { password: s.dbRoot }, [svc]: { password: own.db } };
-}
+/** The transport URL lists one host per RabbitMQ pod: match the real replica count. */
+const rabbitmqPods = (cfg: StackConfig): Values => ({ statefulset: { replicas: cfg.replicas.rabbitmq } });
 
-function messaging(svc: string, cfg: StackConfig, s: Shared, own: MessagingUser): Values {
-    return {
-        auth: { admin: { username: s.rabbitmqAdminUser, password: s.rabbitmqAdmin }, [svc]: { password: own.messaging } },
-        // The transport URL lists one host per RabbitMQ pod: match the real replica count.
-        statefulset: { replicas: cfg.replicas.rabbitmq },
-    };
-}
+/** The user entries, with the chart's other endpoint values merged in. */
+const endpoints = (auth: EndpointAuth, rest: Values): Values => deepMerge(auth, rest);
 
-function identityAuth(s: Shared, users: Record<string, Secret>): Values {
-    const auth: Values = { admin: { password: s.keystoneAdmin }, test: { password: s.testUser } };
-    for (const [user, pw] of Object.entries(users)) auth[user] = { password: pw };
-    return auth;
-}
-
-export function mariadbValues(
-    cfg: StackConfig,
-    storageClass: pulumi.Input<string>,
-    s: Shared,
-    own: { sst: Secret; audit: Secret; exporter: Secret; backupUser: Secret },
-): Values {
+export function mariadbValues(cfg: StackConfig, storageClass: pulumi.Input<string>, auth: EndpointAuth, s: Shared): Values {
     return {
         pod: { replicas: { server: cfg.replicas.mariadb } },
         volume: { class_name: storageClass },
-        endpoints: {
-            oslo_db: {
-                auth: {
-                    admin: { password: s.dbRoot },
-                    sst: { password: own.sst },
-                    audit: { password: own.audit },
-                    exporter: { password: own.exporter },
-                },
-            },
-            identity: { auth: { admin: { password: s.keystoneAdmin }, mariadb: { password: own.backupUser } } },
-            oci_image_registry: { auth: registry("mariadb", s) },
-        },
+        endpoints: endpoints(auth, { oci_image_registry: { auth: registry("mariadb", s) } }),
     };
 }
 
 export function rabbitmqValues(
     cfg: StackConfig,
     storageClass: pulumi.Input<string>,
+    auth: EndpointAuth,
     s: Shared,
-    own: { erlangCookie: Secret; guest: Secret },
+    own: { erlangCookie: Secret },
 ): Values {
     return {
         pod: { replicas: { server: cfg.replicas.rabbitmq } },
         volume: { class_name: storageClass },
-        endpoints: {
-            oslo_messaging: {
-                auth: {
-                    user: { username: s.rabbitmqAdminUser, password: s.rabbitmqAdmin },
-                    erlang_cookie: own.erlangCookie,
-                    guest: { password: own.guest },
-                },
-            },
+        endpoints: endpoints(auth, {
+            oslo_messaging: { auth: { erlang_cookie: own.erlangCookie } },
             oci_image_registry: { auth: registry("rabbitmq", s) },
-        },
+        }),
     };
 }
 
@@ -116,26 +74,22 @@ export function memcachedValues(cfg: StackConfig, s: Shared): Values {
     };
 }
 
-export function keystoneValues(cfg: StackConfig, s: Shared, own: DbUser & MessagingUser): Values {
+export function keystoneValues(cfg: StackConfig, auth: EndpointAuth, s: Shared): Values {
     return {
-        endpoints: {
+        endpoints: endpoints(auth, {
             identity: {
                 auth: {
                     admin: {
-                        username: KEYSTONE_ADMIN.username,
-                        password: s.keystoneAdmin,
                         project_name: KEYSTONE_ADMIN.projectName,
                         region_name: KEYSTONE_ADMIN.region,
                         user_domain_name: KEYSTONE_ADMIN.userDomainName,
                         project_domain_name: KEYSTONE_ADMIN.projectDomainName,
                     },
-                    test: { password: s.testUser },
                 },
             },
-            oslo_db: { auth: dbAuth("keystone", s, own) },
-            oslo_messaging: messaging("keystone", cfg, s, own),
+            oslo_messaging: rabbitmqPods(cfg),
             oci_image_registry: { auth: registry("keystone", s) },
-        },
+        }),
         // The chart declares rabbit_init's wait under dependencies.dynamic while its Job reads
         // dependencies.static: without this, keystone-rabbit-init starts before RabbitMQ answers
         // and crash-loops until it does. With it, keystone needs no edge to RabbitMQ.
@@ -145,8 +99,9 @@ export function keystoneValues(cfg: StackConfig, s: Shared, own: DbUser & Messag
 
 export function glanceValues(
     cfg: StackConfig,
+    auth: EndpointAuth,
     s: Shared,
-    own: DbUser & MessagingUser & KeystoneUser & { objectStore: Secret },
+    own: { objectStore: Secret },
     rbd: { pool: string; user: string },
 ): Values {
     return {
@@ -154,25 +109,21 @@ export function glanceValues(
         // The chart's storage-init also ensures the pool: same name, user and replica count.
         conf: { glance: { rbd: { rbd_store_pool: rbd.pool, rbd_store_user: rbd.user, rbd_store_replication: cfg.storage.replication } } },
         bootstrap: { enabled: cfg.image.bootstrap },
-        endpoints: {
-            identity: { auth: identityAuth(s, { glance: own.keystone }) },
-            oslo_db: { auth: dbAuth("glance", s, own) },
-            oslo_messaging: messaging("glance", cfg, s, own),
+        endpoints: endpoints(auth, {
+            oslo_messaging: rabbitmqPods(cfg),
             oslo_cache: { auth: { memcache_secret_key: s.memcacheKey } },
             ceph_object_store: { auth: { glance: { password: own.objectStore } } },
             oci_image_registry: { auth: registry("glance", s) },
-        },
+        }),
     };
 }
 
-export function placementValues(s: Shared, own: DbUser & KeystoneUser & { novaApiDb: Secret }): Values {
+export function placementValues(auth: EndpointAuth, s: Shared): Values {
     return {
-        endpoints: {
-            identity: { auth: { admin: { password: s.keystoneAdmin }, placement: { password: own.keystone } } },
-            oslo_db: { auth: { ...dbAuth("placement", s, own), nova_api: { password: own.novaApiDb } } },
+        endpoints: endpoints(auth, {
             oslo_cache: { auth: { memcache_secret_key: s.memcacheKey } },
             oci_image_registry: { auth: registry("placement", s) },
-        },
+        }),
     };
 }
 
@@ -189,14 +140,7 @@ export function libvirtValues(s: Shared, ceph: CephClient): Values {
     };
 }
 
-export function novaValues(
-    cfg: StackConfig,
-    s: Shared,
-    own: DbUser &
-        MessagingUser &
-        KeystoneUser & { neutron: Secret; placement: Secret; cinder: Secret; service: Secret; ironic: Secret; metadataSecret: Secret },
-    ceph: CephClient,
-): Values {
+export function novaValues(cfg: StackConfig, auth: EndpointAuth, s: Shared & { metadataSecret: Secret }, ceph: CephClient): Values {
     const libvirt: Values = { rbd_user: ceph.user, rbd_secret_uuid: ceph.secretUuid, virt_type: cfg.compute.virtType };
     if (cfg.compute.virtType === "qemu") libvirt.cpu_mode = "none";
     if (cfg.compute.ephemeralOnCeph) {
@@ -206,27 +150,14 @@ export function novaValues(
     const values: Values = {
         conf: {
             ceph: { enabled: true, cinder: { user: ceph.user, secret_uuid: ceph.secretUuid } },
-            nova: { libvirt, neutron: { metadata_proxy_shared_secret: own.metadataSecret } },
+            nova: { libvirt, neutron: { metadata_proxy_shared_secret: s.metadataSecret } },
         },
         bootstrap: { wait_for_computes: { enabled: true } },
-        endpoints: {
-            identity: {
-                auth: identityAuth(s, {
-                    nova: own.keystone,
-                    neutron: own.neutron,
-                    placement: own.placement,
-                    cinder: own.cinder,
-                    service: own.service,
-                    ironic: own.ironic,
-                }),
-            },
-            oslo_db: { auth: dbAuth("nova", s, own) },
-            oslo_db_cell0: { auth: dbAuth("nova", s, own) },
-            oslo_db_cell1: { auth: dbAuth("nova", s, own) },
-            oslo_messaging: messaging("nova", cfg, s, own),
+        endpoints: endpoints(auth, {
+            oslo_messaging: rabbitmqPods(cfg),
             oslo_cache: { auth: { memcache_secret_key: s.memcacheKey } },
             oci_image_registry: { auth: registry("nova", s) },
-        },
+        }),
     };
     if (cfg.compute.ephemeralOnCeph) values.rbd_pool = { replication: cfg.storage.replication };
     return values;
@@ -236,17 +167,10 @@ export function openvswitchValues(s: Shared): Values {
     return { endpoints: { oci_image_registry: { auth: registry("openvswitch", s) } } };
 }
 
-export function neutronValues(
-    cfg: StackConfig,
-    s: Shared,
-    own: DbUser &
-        MessagingUser &
-        KeystoneUser & { nova: Secret; placement: Secret; designate: Secret; ironic: Secret; metadataSecret: Secret },
-    controlNodes: number,
-): Values {
+export function neutronValues(cfg: StackConfig, auth: EndpointAuth, s: Shared & { metadataSecret: Secret }, controlNodes: number): Values {
     const net = cfg.network;
     const [firstFlat] = net.flatNetworks;
-    const metadata = { DEFAULT: { metadata_proxy_shared_secret: own.metadataSecret } };
+    const metadata = { DEFAULT: { metadata_proxy_shared_secret: s.metadataSecret } };
     const values: Values = {
         conf: {
             plugins: {
@@ -260,32 +184,17 @@ export function neutronValues(
             ...(controlNodes < 2 ? { neutron: { DEFAULT: { l3_ha: false, max_l3_agents_per_router: 1 } } } : {}),
             ...(net.externalInterface ? { auto_bridge_add: { [net.externalBridge]: net.externalInterface } } : {}),
         },
-        endpoints: {
-            identity: {
-                auth: identityAuth(s, {
-                    neutron: own.keystone,
-                    nova: own.nova,
-                    placement: own.placement,
-                    designate: own.designate,
-                    ironic: own.ironic,
-                }),
-            },
-            oslo_db: { auth: dbAuth("neutron", s, own) },
-            oslo_messaging: messaging("neutron", cfg, s, own),
+        endpoints: endpoints(auth, {
+            oslo_messaging: rabbitmqPods(cfg),
             oslo_cache: { auth: { memcache_secret_key: s.memcacheKey } },
             oci_image_registry: { auth: registry("neutron", s) },
-        },
+        }),
     };
     if (net.tunnelInterface) values.network = { interface: { tunnel: net.tunnelInterface } };
     return values;
 }
 
-export function cinderValues(
-    cfg: StackConfig,
-    s: Shared,
-    own: DbUser & MessagingUser & KeystoneUser & { nova: Secret; service: Secret; glance: Secret; swift: Secret },
-    ceph: CephClient,
-): Values {
+export function cinderValues(cfg: StackConfig, auth: EndpointAuth, s: Shared, ceph: CephClient): Values {
     const r = cfg.storage.replication;
     return {
         conf: {
@@ -294,41 +203,27 @@ export function cinderValues(
         },
         // No Swift here, and the chart's backup defaults to Swift: leave backup off.
         manifests: { deployment_backup: false, job_backup_storage_init: false },
-        endpoints: {
-            identity: {
-                auth: identityAuth(s, { cinder: own.keystone, nova: own.nova, service: own.service, glance: own.glance, swift: own.swift }),
-            },
-            oslo_db: { auth: dbAuth("cinder", s, own) },
-            oslo_messaging: messaging("cinder", cfg, s, own),
+        endpoints: endpoints(auth, {
+            oslo_messaging: rabbitmqPods(cfg),
             oslo_cache: { auth: { memcache_secret_key: s.memcacheKey } },
             oci_image_registry: { auth: registry("cinder", s) },
-        },
+        }),
     };
 }
 
-export function horizonValues(s: Shared, own: DbUser & { secretKey: Secret }): Values {
+export function horizonValues(auth: EndpointAuth, s: Shared, own: { secretKey: Secret }): Values {
     return {
         conf: { horizon: { local_settings: { config: { horizon_secret_key: own.secretKey } } } },
-        endpoints: {
-            identity: { auth: { admin: { password: s.keystoneAdmin } } },
-            oslo_db: { auth: dbAuth("horizon", s, own) },
-            oci_image_registry: { auth: registry("horizon", s) },
-        },
+        endpoints: endpoints(auth, { oci_image_registry: { auth: registry("horizon", s) } }),
     };
 }
 
-export function heatValues(
-    cfg: StackConfig,
-    s: Shared,
-    own: DbUser & MessagingUser & KeystoneUser & { trustee: Secret; stackUser: Secret },
-): Values {
+export function heatValues(cfg: StackConfig, auth: EndpointAuth, s: Shared): Values {
     return {
-        endpoints: {
-            identity: { auth: identityAuth(s, { heat: own.keystone, heat_trustee: own.trustee, heat_stack_user: own.stackUser }) },
-            oslo_db: { auth: dbAuth("heat", s, own) },
-            oslo_messaging: messaging("heat", cfg, s, own),
+        endpoints: endpoints(auth, {
+            oslo_messaging: rabbitmqPods(cfg),
             oslo_cache: { auth: { memcache_secret_key: s.memcacheKey } },
             oci_image_registry: { auth: registry("heat", s) },
-        },
+        }),
     };
 }

@@ -289,6 +289,18 @@ describe("chartValues are checked against the chart at the version being install
             /cannot read chart nova/,
         ],
         ["chartValuesUnchecked not a list of paths", v({}, { chartValuesUnchecked: ["nova"] }), "chartValuesUnchecked", /--path/],
+        [
+            "a user entry's username that is not a name (its password is chosen by it)",
+            v({ cinder: { endpoints: { identity: { auth: { glance: { username: 7 } } } } } }),
+            "chartValues.cinder.endpoints.identity.auth.glance.username",
+            /--path 'openstack-helm-pulumi:chartValues\.cinder\.endpoints\.identity\.auth\.glance\.username' cinder_glance/,
+        ],
+        [
+            "an empty database username",
+            v({ placement: { endpoints: { oslo_db: { auth: { nova_api: { username: "" } } } } } }),
+            "chartValues.placement.endpoints.oslo_db.auth.nova_api.username",
+            /must be a user name|Fix/,
+        ],
     ];
     for (const [what, values, key, fix] of bad) {
         it(`refuses ${what}`, () => {
@@ -344,11 +356,14 @@ describe("chartValues are checked against the chart at the version being install
 
     it("warns, and does not pass silently, for a version it has no inventory of", () => {
         const cfg = load(v({ nova: { not_in_chart: 1 } }, { chartVersions: { nova: "2026.1.99+abcdef123" } }));
-        assert.equal(cfg.warnings.length, 1);
+        assert.equal(cfg.warnings.length, 2);
         assert.match(
             cfg.warnings[0],
             /chartValues\.nova: the program has no values inventory for chart nova 2026\.1\.99\+abcdef123; its keys are not checked/,
         );
+        // Its users' names come from the pinned version, and the warning says so.
+        assert.match(cfg.warnings[1], /chartVersions\.nova: .* users its credentials are for are taken from 2026\.1\.27\+0ee5adeff/);
+        assert.equal(cfg.charts.usernames.nova?.["endpoints.identity.auth.neutron"], "nova_neutron");
     });
 
     it("keeps chartValues set with --secret secret", () => {
