@@ -35,9 +35,28 @@ objects() { # label|none, nodes one a line
   done
 }
 apply() { k apply --server-side --field-manager "$FIELD_MANAGER" -f - > /dev/null; }
+# apply_all label|none: the nodes on stdin, in up to 8 applies at once. kubectl paces its own
+# requests (5 a second after a burst of 10, one request a node): 500 nodes in one kubectl took
+# 100 s, in 8 about 13 s.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+apply_all() {
+  local f rc=0 n per pids=()
+  cat > "$tmp/all"
+  n=$(wc -l < "$tmp/all")
+  per=$(((n + 7) / 8))
+  [ "$per" -ge 25 ] || per=25
+  split -l "$per" "$tmp/all" "$tmp/chunk-$1-"
+  for f in "$tmp/chunk-$1-"*; do
+    objects "$1" < "$f" | apply &
+    pids+=("$!")
+  done
+  for f in "${pids[@]}"; do wait "$f" || rc=$?; done
+  return "$rc"
+}
 
 gone=$(comm -23 <(echo "$had") <(echo "$want") | comm -12 - <(echo "$live") | sed '/^$/d')
-[ -z "$want" ] || echo "$want" | objects "$LABEL" | apply
-[ -z "$gone" ] || echo "$gone" | objects none | apply
+[ -z "$want" ] || echo "$want" | apply_all "$LABEL"
+[ -z "$gone" ] || echo "$gone" | apply_all none
 [ -z "$gone" ] || echo "label $LABEL: given up on $(echo "$gone" | paste -sd' ')" >&2
 [ -z "$want" ] || echo "$want"

@@ -111,6 +111,15 @@ describe("node labels: one Command per label", () => {
         );
     });
 
+    it("applies a long list in up to 8 kubectl calls at once (kubectl paces each to 5 requests a second)", () => {
+        const many = Array.from({ length: 260 }, (_, i) => `n${String(i).padStart(3, "0")}`);
+        const r = labels(Object.fromEntries(many.map((n) => [n, node()])), many, "");
+        assert.equal(r.code, 0, r.err);
+        assert.equal(r.out, many.map((n) => `${n}\n`).join(""));
+        for (const n of many) assert.deepEqual(r.after[n][MANAGER], { [LABEL]: "enabled" }, n);
+        assert.equal(r.calls.filter((c) => c.startsWith("apply")).length, 8);
+    });
+
     it("gives up a node taken out of the list: the label goes, its other labels and a label someone else holds stay", () => {
         const cluster = {
             k1: node({ [MANAGER]: { [LABEL]: "enabled" } }),
