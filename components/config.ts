@@ -6,6 +6,7 @@
 import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS, installedCharts } from "./charts";
 import { ChartInventory, checkOverrides, inventoryFromCheckout, pinnedInventory } from "./chartValues";
 import { PUBLIC_APIS, PUBLIC_SERVICES, PublicScheme, PublicService, RoutedApi } from "./endpoints";
+import { ImageSettings, imageSettings } from "./images";
 import { shq } from "./shell";
 
 export { CHARTS, DEFAULT_CHART_VERSIONS };
@@ -126,6 +127,9 @@ export interface StackConfig {
         /** host[:port] -> address:port the checks connect to instead (as curl --resolve), before DNS has the hosts. */
         readonly resolve: Readonly<Record<string, string>>;
     };
+
+    /** Every image the stack's pods run, and where they pull from (imageRegistry, images, imagePullSecret). */
+    readonly images: ImageSettings;
 
     /** What the config does that is allowed but unchecked (logged as warnings). */
     readonly warnings: readonly string[];
@@ -298,20 +302,29 @@ export function loadConfig(reader: ConfigReader): StackConfig {
         horizon: r.bool("enableHorizon", DEFAULTS.enableHorizon),
         heat: r.bool("enableHeat", DEFAULTS.enableHeat),
     };
+    const storage = storageSection(r, cluster.kubeContext);
+    const installed = installedCharts(optional);
+    const images = imageSettings(
+        r,
+        { source: charts.source, versions: charts.versions, installed, chartValues: charts.values, refresherImage: storage.refresherImage },
+        DEFAULT_CHART_VERSIONS,
+        warnings,
+    );
     const config = Object.freeze({
         ...cluster,
         nodes,
-        storage: storageSection(r, cluster.kubeContext),
+        storage,
         dns: dnsSection(r),
         charts,
         replicas: replicasSection(r, controlCount),
-        ...exposureSection(r, cluster.domain, installedCharts(optional)),
+        ...exposureSection(r, cluster.domain, installed),
         image: { bootstrap: r.bool("glanceBootstrap", DEFAULTS.glanceBootstrap) },
         compute: computeSection(r),
         network: networkSection(r),
         optional,
         readinessTimeoutSeconds: r.int("readinessTimeoutSeconds", DEFAULTS.readinessTimeoutSeconds, 60, 14400),
         verification: verificationSection(r),
+        images,
         warnings,
     });
     if (problems.length > 0) throw new ConfigError(problems);
