@@ -167,6 +167,10 @@ export const chartReleases = pulumi.output(
     Object.fromEntries(releaseByChart.map(([chart, r]) => [chart, { chart: r.status.chart, version: r.status.version }])),
 );
 export const readinessSummary = readiness.summary;
+/** Every image the stack will pull (after imageRegistry and images), deduplicated and sorted: known at preview, to mirror first. */
+export const images = pulumi.output(config.images.pulled);
+/** Each pulled image -> the reference to copy it from (itself when not rewritten). */
+export const imageSources = pulumi.output(config.images.sources);
 /** Per check of the cloud (token, catalog, users, APIs, agents): ok, skipped, detail, milliseconds. */
 export const verificationChecks = verification
     ? verification.checks

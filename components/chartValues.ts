@@ -28,6 +28,8 @@ export interface ChartInventory {
      * its `username` in values.yaml (components/credentials.ts gives one password per user).
      */
     readonly usernames: Readonly<Record<string, string>>;
+    /** The chart's `images.tags`: key -> default image reference (what components/images.ts rewrites). */
+    readonly images?: Readonly<Record<string, string>>;
 }
 
 /** The committed inventory of the pinned charts (components/data/chart-values.json). */
@@ -49,6 +51,22 @@ export function pinnedInventory(chart: string, version: string): ChartInventory 
 }
 
 // --- Making an inventory from a chart directory (a checkout, or the fixture charts).
+
+/** A chart's `images.tags` from its values (the string leaves only), sorted by key. */
+export function imageTagsOf(values: unknown): Record<string, string> {
+    const tags = (values as { images?: { tags?: unknown } } | null)?.images?.tags;
+    if (kindOf(tags) !== "map") return {};
+    return Object.fromEntries(
+        Object.entries(tags as Record<string, unknown>)
+            .filter((e): e is [string, string] => typeof e[1] === "string")
+            .sort(([a], [b]) => a.localeCompare(b)),
+    );
+}
+
+/** The `images.tags` of one chart of a checkout (its values.yaml only: no template scan). */
+export function imageTagsFromCheckout(checkout: string, chart: string): Record<string, string> {
+    return imageTagsOf(yaml.load(fs.readFileSync(path.join(checkout, chart, "values.yaml"), "utf8")));
+}
 
 function kindOf(v: unknown): ValueKind {
     if (v === null || v === undefined) return "null";
@@ -177,6 +195,7 @@ export function inventoryFromCheckout(checkout: string, chart: string, version?:
         openMaps: [...new Set([...toolkit.openMaps, ...scanned.openMaps])].sort(),
         freeTrees: [...new Set([...toolkit.freeTrees, ...scanned.freeTrees])].sort(),
         usernames: defaultUsernames(values),
+        images: imageTagsOf(values),
     };
 }
 

@@ -1,5 +1,5 @@
 // Cluster state the config depends on, checked while the program runs (so at preview, before
-// anything changes): the CRDs and objects a route setting names must exist.
+// anything changes): the CRDs and objects a route setting names must exist, and the image pull Secret.
 import { execFileSync } from "child_process";
 import { PROJECT, StackConfig } from "./config";
 
@@ -74,6 +74,16 @@ export function clusterProblems(cfg: StackConfig, probe: ClusterProbe): { proble
                 `kubectl get gateways -A, then pulumi config set --path '${PROJECT}:gateway.name' <name> (and .namespace)`,
             );
         }
+    }
+    const secret = cfg.images.pullSecret;
+    if (secret) {
+        // Pods name it from their first start: it must be in the namespace before the install.
+        check(
+            ["-n", cfg.namespace, "secret", secret],
+            "imagePullSecret",
+            `Secret ${secret} does not exist in namespace ${cfg.namespace}, so the pods would pull without credentials`,
+            `kubectl create namespace ${cfg.namespace}; kubectl -n ${cfg.namespace} create secret docker-registry ${secret} --docker-server=<registry host[:port]> --docker-username=<user> --docker-password=<password>; and on a first install pulumi config set ${PROJECT}:namespaceMode adopt (the program then uses that namespace)`,
+        );
     }
     return { problems, warnings };
 }

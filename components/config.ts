@@ -13,6 +13,7 @@ import {
     usernamesFromCheckout,
 } from "./chartValues";
 import { PUBLIC_APIS, PUBLIC_SERVICES, PublicScheme, PublicService, RoutedApi } from "./endpoints";
+import { ImageSettings, imageSettings } from "./images";
 import { shq } from "./shell";
 
 export { CHARTS, DEFAULT_CHART_VERSIONS };
@@ -139,6 +140,9 @@ export interface StackConfig {
         /** host[:port] -> address:port the checks connect to instead (as curl --resolve), before DNS has the hosts. */
         readonly resolve: Readonly<Record<string, string>>;
     };
+
+    /** Every image the stack's pods run, and where they pull from (imageRegistry, images, imagePullSecret). */
+    readonly images: ImageSettings;
 
     /** What the config does that is allowed but unchecked (logged as warnings). */
     readonly warnings: readonly string[];
@@ -310,21 +314,30 @@ export function loadConfig(reader: ConfigReader): StackConfig {
         horizon: r.bool("enableHorizon", DEFAULTS.enableHorizon),
         heat: r.bool("enableHeat", DEFAULTS.enableHeat),
     };
-    const charts = chartsSection(r, warnings, installedCharts(optional));
+    const installed = installedCharts(optional);
+    const charts = chartsSection(r, warnings, installed);
+    const storage = storageSection(r, cluster.kubeContext);
+    const images = imageSettings(
+        r,
+        { source: charts.source, versions: charts.versions, installed, chartValues: charts.values, refresherImage: storage.refresherImage },
+        DEFAULT_CHART_VERSIONS,
+        warnings,
+    );
     const config = Object.freeze({
         ...cluster,
         nodes,
-        storage: storageSection(r, cluster.kubeContext),
+        storage,
         dns: dnsSection(r),
         charts,
         replicas: replicasSection(r, controlCount),
-        ...exposureSection(r, cluster.domain, installedCharts(optional)),
+        ...exposureSection(r, cluster.domain, installed),
         image: { bootstrap: r.bool("glanceBootstrap", DEFAULTS.glanceBootstrap) },
         compute: computeSection(r),
         network: networkSection(r),
         optional,
         readinessTimeoutSeconds: r.int("readinessTimeoutSeconds", DEFAULTS.readinessTimeoutSeconds, 60, 14400),
         verification: verificationSection(r),
+        images,
         warnings,
     });
     if (problems.length > 0) throw new ConfigError(problems);

@@ -6,6 +6,7 @@ import * as path from "path";
 import { ChartName, chartSpec } from "./charts";
 import { StackConfig } from "./config";
 import { publicEndpointValues } from "./endpoints";
+import { imageValues } from "./images";
 import { releaseFailureHook } from "./releaseFailures";
 import { clusterEnvironment } from "./shell";
 
@@ -130,7 +131,11 @@ export function osRelease(
         args.values as Record<string, unknown>,
         publicEndpointValues(args.chart, cfg.exposure.apis, cfg.exposure.scheme),
     );
-    const merged = deepMerge(ours, extra && cfg.charts.valuesSecret ? secretLeaves(extra) : extra);
+    // The images last: they already count chartValues' images.tags, and the images output lists them.
+    const merged = deepMerge(
+        deepMerge(ours, extra && cfg.charts.valuesSecret ? secretLeaves(extra) : extra),
+        imageValues(args.chart, cfg.images),
+    );
     const onError = releaseFailureHook(args.chart, namespace, clusterEnvironment(cfg.kubeconfig, cfg.kubeContext));
     const release = new k8s.helm.v3.Release(
         args.chart,

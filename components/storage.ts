@@ -156,7 +156,12 @@ export class Storage extends Layer {
         );
         const sa = new k8s.core.v1.ServiceAccount(
             `${name}-refresher-sa`,
-            { metadata: { name: "ceph-config-refresher", namespace: this.namespace, labels }, automountServiceAccountToken: true },
+            {
+                metadata: { name: "ceph-config-refresher", namespace: this.namespace, labels },
+                automountServiceAccountToken: true,
+                // As the charts' ServiceAccounts get it (components/images.ts).
+                ...(cfg.images.pullSecret ? { imagePullSecrets: [{ name: cfg.images.pullSecret }] } : {}),
+            },
             parent,
         );
         this.refresherRole("read-mons", st.rookNamespace, sa, [
@@ -166,7 +171,7 @@ export class Storage extends Layer {
         this.refresherRole("patch-ceph-etc", this.namespace, sa, [
             { apiGroups: [""], resources: ["configmaps"], resourceNames: [CEPH_ETC], verbs: ["get", "patch"] },
         ]);
-        this.refresherCronJob(st, script, sa, cephEtc);
+        this.refresherCronJob(st, cfg.images, script, sa, cephEtc);
     }
 
     /** Role `ceph-config-refresher-<what>` with these rules, bound to the refresher's ServiceAccount. */
@@ -193,6 +198,7 @@ export class Storage extends Layer {
 
     private refresherCronJob(
         st: StackConfig["storage"],
+        images: StackConfig["images"],
         script: k8s.core.v1.ConfigMap,
         sa: k8s.core.v1.ServiceAccount,
         cephEtc: k8s.core.v1.ConfigMap,
@@ -221,7 +227,7 @@ export class Storage extends Layer {
                                     containers: [
                                         {
                                             name: "update-ceph-config",
-                                            image: st.refresherImage,
+                                            image: images.refresher,
                                             imagePullPolicy: "IfNotPresent",
                                             // An explicit interpreter: the script need not be executable.
                                             command: ["/bin/bash", `/scripts/${REFRESHER_SCRIPT_NAME}`],

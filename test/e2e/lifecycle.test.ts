@@ -49,6 +49,10 @@ const CHART_REPO = path.join(ROOT, "test/harness/chart-repo.sh");
 let startedSimulator = false;
 let repoUrl = "";
 
+/** The operator's registry of the reinstall after the purge, and one image of its own. */
+const REGISTRY = "registry.example.internal:5000/openstack";
+const KEYSTONE_API = `${REGISTRY}/patched/keystone:2026.1-e2e`;
+
 const releaseStatus = (name: string) => helmReleases().get(name)?.status;
 const notice = (text: string) => console.log(`e2e: ${text}`);
 
@@ -378,7 +382,7 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
     });
 
-    it("purge: destroy with purgeOnDestroy removes the releases, the namespace with its volumes, the pools and users; a new up installs cleanly", () => {
+    it("purge: destroy with purgeOnDestroy removes the releases, the namespace with its volumes, the pools and users; a new up from a private registry installs cleanly, every pod naming an image under the prefix", () => {
         ok(["pulumi", "config", "set", "purgeOnDestroy", "true"]);
         timed("lifecycle: up purgeOnDestroy", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }));
         assert.ok(exists("persistentvolumeclaim", "mysql-data-mariadb-server-0", NS));
@@ -388,9 +392,13 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         assert.ok(!pools.includes("replicapool") && !pools.includes("glance.images"), `pools left: ${pools.join(",")}`);
         assert.notEqual(cephStatus("auth", "get", "client.glance").code, 0, "client.glance is gone");
         assert.equal(helmReleases().size, 0, "no release is left");
-        // The same stack, installed again: the preflight finds nothing of the old install.
+        // The same stack, installed again from a registry of the operator's: the preflight finds
+        // nothing of the old install, and every image of every chart comes from the prefix.
+        ok(["pulumi", "config", "set", "imageRegistry", REGISTRY]);
+        ok(["pulumi", "config", "set", "--path", "images.keystone.keystone_api", KEYSTONE_API]);
         timed("lifecycle: up after purge", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 40 * MINUTE }));
         for (const c of CHARTS) assert.equal(helmReleases().get(c)?.status, "deployed", `${c} is deployed`);
+        assertPodsUnderRegistry();
         ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE });
         timed("lifecycle: destroy with purge again", () =>
             ok(["pulumi", "destroy", "--yes", "--skip-preview"], { timeoutMs: 20 * MINUTE }),
@@ -399,6 +407,32 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         ok(["pulumi", "stack", "rm", "--yes"]);
     });
 });
+
+/**
+ * Every container and init container of every pod in the namespace (the charts' Deployments,
+ * DaemonSets, StatefulSets and Jobs, and the refresher's) names an image under the registry, and
+ * one the `images` output lists; the overridden keystone-api runs the override.
+ */
+function assertPodsUnderRegistry(): void {
+    // A run of the refresher now, from its CronJob's template (the schedule is minutes away).
+    kubectl("-n", NS, "create", "job", "refresher-e2e-images", "--from=cronjob/update-ceph-config");
+    waitFor("the refresher's pod", 120, () => kubectl("-n", NS, "get", "pods", "-l", "job-name=refresher-e2e-images", "-o", "name").trim());
+    const listed = new Set(JSON.parse(ok(["pulumi", "stack", "output", "images", "--json"])) as string[]);
+    type Pod = { metadata: { name: string }; spec: { containers: { image: string }[]; initContainers?: { image: string }[] } };
+    const pods = (JSON.parse(kubectl("-n", NS, "get", "pods", "-o", "json")) as { items: Pod[] }).items;
+    const images = new Set<string>();
+    for (const pod of pods) {
+        for (const c of [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]) {
+            assert.ok(c.image.startsWith(`${REGISTRY}/`), `pod ${pod.metadata.name} names ${c.image}, not under ${REGISTRY}`);
+            assert.ok(listed.has(c.image), `pod ${pod.metadata.name} runs ${c.image}, which the images output does not list`);
+            images.add(c.image);
+        }
+    }
+    const api = pods.find((p) => p.metadata.name.startsWith("keystone-api-"));
+    assert.equal(api?.spec.containers[0].image, KEYSTONE_API);
+    notice(`${pods.length} pods, ${images.size} images, all under ${REGISTRY}; the images output lists ${listed.size}`);
+    assert.ok(pods.length >= 40, `${pods.length} pods`);
+}
 
 /** Every file under a directory. */
 function filesUnder(dir: string): string[] {
