@@ -237,6 +237,15 @@ function cliAncestor(p: ProcessInfo, byPid: Map<number, ProcessInfo>): ProcessIn
     return undefined;
 }
 
+function descends(p: ProcessInfo, ancestor: number, byPid: Map<number, ProcessInfo>): boolean {
+    const seen = new Set<number>();
+    for (let q: ProcessInfo | undefined = p; q && !seen.has(q.pid); q = byPid.get(q.ppid)) {
+        seen.add(q.pid);
+        if (q.ppid === ancestor) return true;
+    }
+    return false;
+}
+
 /**
  * The processes of this host in flight on our stack: a `pulumi` CLI of it that can change it
  * (whatever the lock says), and a plugin or program of this project whose CLI is gone (a provider
@@ -257,6 +266,8 @@ export function inFlightProcesses(
         if (!kind || gone(p) || self.includes(p.pid)) continue;
         if (kind === "cli" && !cliChanges(parseCli(p.argv.slice(1)).words)) continue;
         if (kind !== "cli" && cliAncestor(p, byPid)) continue;
+        // A language host acts only through its program: once that is gone, it just waits for its engine.
+        if (/^pulumi-language-/.test(path.basename(p.argv[0] ?? "")) && !procs.some((q) => !gone(q) && descends(q, p.pid, byPid))) continue;
         const m = matchProcess(p, kind, ours, readFile);
         if ("unreadable" in m) {
             unreadable.push(`pid ${p.pid} \`${commandLine(p)}\``);

@@ -18,7 +18,9 @@ import {
     WORK_DIR,
     ceph,
     cephStatus,
+    commandLine,
     exists,
+    exitCode,
     helmReleases,
     killAll,
     killCli,
@@ -28,13 +30,17 @@ import {
     pinnedDevUrns,
     prepareFreshStack,
     previewSteps,
+    processTree,
     run,
+    running,
     secretData,
+    signalAll,
     stackState,
     stackUrns,
     startUp,
     stopSimulatorIfStarted,
     timed,
+    timedAsync,
     timeline,
     timings,
     urlPassword,
@@ -92,7 +98,7 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
     });
 
     let rootPassword = "";
-    it("an install killed during infra, then again during the service charts, converges after `npm run recover`", () => {
+    it("an install killed during infra, then again during the service charts, converges after `npm run recover`, which never races a run still going", async () => {
         // Kill 1: while Helm installs the infrastructure charts.
         const up1 = startUp(path.join(LOGS, "up1.log"));
         timed("lifecycle: up until infra installs", () =>
@@ -103,31 +109,97 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         rootPassword = secretData("mariadb-dbadmin-password", "MYSQL_DBADMIN_PASSWORD");
         const pending1 = stackState().pending_operations?.length ?? 0;
         assert.ok(pending1 > 0, "the kill left pending creates in the state");
-        const rec1 = timed("lifecycle: recover 1", () => ok(["npm", "run", "--silent", "recover"], { timeoutMs: 15 * MINUTE }));
+        // Every process of that run is gone; a release whose objects are still being written may be
+        // another machine's Helm at work, so recover waits for them to settle (--wait).
+        const rec1 = timed("lifecycle: recover 1 --wait", () =>
+            ok(["npm", "run", "--silent", "recover", "--", "--wait"], { timeoutMs: 15 * MINUTE }),
+        );
         notice(`recover after kill 1:\n${rec1.trim()}`);
+        assert.doesNotMatch(rec1, /waiting .*pid \d+/, "no process of the killed run is left to wait for");
         assert.match(rec1, /clean-release +mariadb: release openstack\/mariadb never finished its first install \(pending-install\)/);
         assert.equal(stackState().pending_operations?.length ?? 0, 0, "no pending operation is left");
 
         // Kill 2, the issue's own case: `kill -9` of the CLI while Keystone's release is being
         // created. Its provider plugin goes on and Helm finishes the install, which the state
-        // never records; the other service charts are still installing when it is stopped too.
+        // never records. recover refuses while that provider runs; --wait waits for it to end by
+        // itself (the SDK's providers check on their engine every 5 minutes), then recovers.
         const up2 = startUp(path.join(LOGS, "up2.log"));
         timed("lifecycle: up until keystone installs", () =>
             waitFor("keystone being installed", 600, () => releaseStatus("keystone") === "pending-install"),
         );
         const plugins = killCli(up2);
-        timed("lifecycle: the orphaned provider finishes keystone", () =>
-            waitFor("keystone deployed by the orphaned provider", 300, () => releaseStatus("keystone") === "deployed"),
+        const providers = plugins.filter((p) => /pulumi-resource-/.test(commandLine(p)[0] ?? ""));
+        const provider = providers.find((p) => /pulumi-resource-kubernetes$/.test(commandLine(p)[0] ?? ""));
+        assert.ok(
+            provider,
+            `the kubernetes provider is among the CLI's plugins: ${plugins.map((p) => commandLine(p).join(" ")).join("; ")}`,
         );
+        const refused2 = timed("lifecycle: recover refuses while the provider runs", () =>
+            run(["npm", "run", "--silent", "recover"], { timeoutMs: 5 * MINUTE }),
+        );
+        notice(`recover while the orphaned provider runs (exit ${refused2.code}):\n${refused2.stderr.trim()}`);
+        assert.notEqual(refused2.code, 0, "recover refused");
+        assert.match(
+            refused2.stderr,
+            new RegExp(`pid ${provider} \`\\S*pulumi-resource-kubernetes 127\\.0\\.0\\.1:\\d+\`: a plugin of a pulumi run`),
+        );
+        assert.match(refused2.stderr, /`npm run recover -- --wait` waits until it is gone/);
+        assert.ok(stackState().pending_operations!.length > 0, "the refusal changed nothing: the pending creates are still there");
+        const rec2 = timed("lifecycle: recover 2 --wait for the orphaned provider", () =>
+            ok(["npm", "run", "--silent", "recover", "--", "--wait"], { timeoutMs: 20 * MINUTE }),
+        );
+        notice(`recover --wait after kill 2:\n${rec2.trim()}`);
+        assert.match(rec2, new RegExp(`waiting \\(\\d+s of at most 3600s\\) for: .*pid ${provider} `));
+        assert.match(rec2, /nothing in flight any more after \d+s: recovering/);
+        assert.ok(!providers.some(running), "the providers of the killed run ended by themselves");
+        // A language host without a health check of its own (the harness's) may linger, doing nothing.
         killAll(plugins);
         const atKill = helmReleases();
-        notice(`killed during the service charts; Helm: ${JSON.stringify(Object.fromEntries(atKill))}`);
-        const rec2 = timed("lifecycle: recover 2", () => ok(["npm", "run", "--silent", "recover"], { timeoutMs: 15 * MINUTE }));
-        notice(`recover after kill 2:\n${rec2.trim()}`);
+        notice(`after the orphaned provider; Helm: ${JSON.stringify(Object.fromEntries(atKill))}`);
         assert.match(rec2, /adopt-release +keystone: release openstack\/keystone is deployed/);
         assert.equal(stackState().pending_operations?.length ?? 0, 0, "no pending operation is left");
 
-        timed("lifecycle: up after recovery", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 40 * MINUTE }));
+        // The operator in a hurry of the issue: `pulumi up` runs, the stack is locked, so
+        // `pulumi cancel` from a second shell, then `npm run recover`. recover finds the run (lock
+        // or no lock) and refuses; the state and the cluster are as the run left them (the run is
+        // held still with SIGSTOP while the test compares), and the run then finishes.
+        const up3 = startUp(path.join(LOGS, "up3.log"));
+        const up3Exit = exitCode(up3);
+        timed("lifecycle: up until a release installs", () =>
+            waitFor("a release being installed", 600, () => [...helmReleases().values()].some((r) => r.status === "pending-install")),
+        );
+        ok(["pulumi", "cancel", "--yes"]);
+        const held = processTree(up3.pid!);
+        const snapshot = () => ({
+            state: ok(["pulumi", "stack", "export"]),
+            helm: ok(["helm", "list", "-a", "-n", NS, "-o", "json"]),
+            secrets: kubectl("-n", NS, "get", "secrets", "-o", "name"),
+        });
+        signalAll(held, "SIGSTOP");
+        let before, after, refused3;
+        try {
+            before = snapshot();
+            refused3 = timed("lifecycle: recover refuses beside a running up", () =>
+                run(["npm", "run", "--silent", "recover"], { timeoutMs: 5 * MINUTE }),
+            );
+            after = snapshot();
+        } finally {
+            signalAll(held, "SIGCONT");
+        }
+        notice(`recover beside a running up after pulumi cancel (exit ${refused3.code}):\n${refused3.stderr.trim()}`);
+        assert.notEqual(refused3.code, 0, "recover refused");
+        assert.match(
+            refused3.stderr,
+            new RegExp(
+                `refused: work on stack dev is still in flight[^\\n]*\\n.*pid ${up3.pid} \`pulumi up --yes --skip-preview\`: a pulumi run of stack dev that is still going`,
+            ),
+        );
+        assert.match(refused3.stderr, new RegExp(`stop it \\(kill ${up3.pid}\\)`));
+        assert.deepEqual(after, before, "recover changed neither the state nor the cluster");
+        const code3 = await timedAsync("lifecycle: the running up finishes", () => up3Exit);
+        const log3 = fs.readFileSync(path.join(LOGS, "up3.log"), "utf8");
+        notice(`up 3 exit ${code3}; its last lines:\n${log3.trim().split("\n").slice(-6).join("\n")}`);
+        assert.equal(code3, 0, "the update that recover left alone finished");
         timed("lifecycle: preview after recovery", () => ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE }));
 
         // The same state as an uninterrupted install: every release deployed and in the stack,

@@ -271,6 +271,10 @@ describe("a plugin whose pulumi process is gone (kill -9 of the CLI alone)", () 
         assert.deepEqual(busyPids([...other, ...otherBackend, ...prod]), []);
     });
 
+    it("is not a language host whose program has ended: it only waits for its engine", () => {
+        assert.deepEqual(busyPids([shell, ...orphans.filter((p) => p.pid !== 4303)]), [4300, 4301]);
+    });
+
     it("goes with its CLI while that runs: a preview's plugins are not in flight", () => {
         const preview = cli(50, ["preview"]);
         assert.deepEqual(busyPids([preview, ...plugins(50, 4300)]), []);
