@@ -26,6 +26,8 @@ export interface ProcessInfo {
     cwd?: string;
     /** /proc/<pid>/environ. */
     env?: Record<string, string>;
+    /** When it started (ms), from /proc/<pid>/stat and the boot time. */
+    startedAt?: number;
 }
 
 /** The stack recover works on. */
@@ -60,6 +62,8 @@ export interface ProcessVerdict {
     busy: InFlight[];
     /** Processes that may be this stack's but could not be read (another user's): named, not waited for. */
     unreadable: string[];
+    /** Plugins of this project whose pulumi process is gone, with nothing in flight: named, safe to stop. */
+    idle: { pid: number; what: string }[];
 }
 
 type Kind = "cli" | "plugin" | "program";
@@ -246,42 +250,77 @@ function descends(p: ProcessInfo, ancestor: number, byPid: Map<number, ProcessIn
     return false;
 }
 
+/** A release of the stack in a pending Helm operation (pending-install/upgrade/rollback, uninstalling), since when (ms). */
+export interface PendingRelease {
+    namespace: string;
+    name: string;
+    status: string;
+    startedAt: number;
+}
+
+/**
+ * What a plugin whose pulumi process is gone is still doing (undefined: nothing that shows, it only
+ * waits for its engine; pulumi-kubernetes does not end by itself then). A language host acts
+ * through its program; a provider through a child process (a command's script) or, the Kubernetes
+ * provider, a Helm operation on a release of the stack that started after it did.
+ */
+function orphanWork(
+    p: ProcessInfo,
+    procs: readonly ProcessInfo[],
+    byPid: Map<number, ProcessInfo>,
+    pending: readonly PendingRelease[],
+): string | undefined {
+    const base = path.basename(p.argv[0] ?? "");
+    const child = procs.find((q) => !gone(q) && descends(q, p.pid, byPid));
+    if (/^pulumi-language-/.test(base)) return child ? `its program (pid ${child.pid}) is still running` : undefined;
+    if (processKind(p) === "program" || !/^pulumi-resource-/.test(base)) return "it is still running";
+    if (child) return `its child pid ${child.pid} \`${commandLine(child)}\` (a command's script) is still running`;
+    if (base !== "pulumi-resource-kubernetes") return undefined;
+    const helm = pending.filter((r) => p.startedAt === undefined || !(r.startedAt < p.startedAt));
+    return helm.length ? `Helm may be at work in it on ${helm.map((r) => `${r.namespace}/${r.name} (${r.status})`).join(", ")}` : undefined;
+}
+
 /**
  * The processes of this host in flight on our stack: a `pulumi` CLI of it that can change it
- * (whatever the lock says), and a plugin or program of this project whose CLI is gone (a provider
- * left by a `kill -9` of the CLI). A plugin whose CLI runs goes with that CLI. `self` are recover's
- * own process and ancestors.
+ * (whatever the lock says), and a plugin or program of this project whose CLI is gone while it
+ * still works (orphanWork). A plugin whose CLI runs goes with that CLI. `self` are recover's own
+ * process and ancestors; `pending` the stack's releases in a pending Helm operation.
  */
 export function inFlightProcesses(
     procs: readonly ProcessInfo[],
     ours: StackIdentity,
     readFile: ReadFile,
     self: readonly number[] = [],
+    pending: readonly PendingRelease[] = [],
 ): ProcessVerdict {
     const byPid = new Map(procs.map((p) => [p.pid, p]));
-    const busy: InFlight[] = [];
-    const unreadable: string[] = [];
+    const verdict: ProcessVerdict = { busy: [], unreadable: [], idle: [] };
     for (const p of procs) {
         const kind = processKind(p);
         if (!kind || gone(p) || self.includes(p.pid)) continue;
         if (kind === "cli" && !cliChanges(parseCli(p.argv.slice(1)).words)) continue;
         if (kind !== "cli" && cliAncestor(p, byPid)) continue;
-        // A language host acts only through its program: once that is gone, it just waits for its engine.
-        if (/^pulumi-language-/.test(path.basename(p.argv[0] ?? "")) && !procs.some((q) => !gone(q) && descends(q, p.pid, byPid))) continue;
         const m = matchProcess(p, kind, ours, readFile);
         if ("unreadable" in m) {
-            unreadable.push(`pid ${p.pid} \`${commandLine(p)}\``);
+            verdict.unreadable.push(`pid ${p.pid} \`${commandLine(p)}\``);
             continue;
         }
         if (!m.ours) continue;
-        const why =
-            kind === "cli"
-                ? `a pulumi run of stack ${ours.stack}${m.stackKnown ? "" : " (or of another stack of this project)"} that is still going, whether the stack is locked or not`
-                : `${kind === "program" ? "the program" : "a plugin"} of a pulumi run of this project${m.stackKnown ? ` and stack ${ours.stack}` : ""} ` +
-                  "whose pulumi process is gone: it goes on with what it was doing (a Helm install, a script) and exits when that is done";
-        busy.push({ subject: `pid ${p.pid}`, what: commandLine(p), why, pid: p.pid });
+        const subject = { subject: `pid ${p.pid}`, what: commandLine(p), pid: p.pid };
+        if (kind === "cli") {
+            const which = m.stackKnown ? "" : " (or of another stack of this project)";
+            verdict.busy.push({
+                ...subject,
+                why: `a pulumi run of stack ${ours.stack}${which} that is still going, whether the stack is locked or not`,
+            });
+            continue;
+        }
+        const work = orphanWork(p, procs, byPid, pending);
+        const of = `${kind === "program" ? "the program" : "a plugin"} of a pulumi run of this project${m.stackKnown ? ` and stack ${ours.stack}` : ""}`;
+        if (work) verdict.busy.push({ ...subject, why: `${of} whose pulumi process is gone, still at work: ${work}` });
+        else if (!/^pulumi-language-/.test(path.basename(p.argv[0] ?? ""))) verdict.idle.push({ pid: p.pid, what: subject.what });
     }
-    return { busy, unreadable };
+    return verdict;
 }
 
 /** A release's newest revision and how its objects have moved, for rule (3). */
@@ -309,14 +348,15 @@ export const QUIET_SECONDS = 30;
  */
 export function releaseInFlight(r: ReleaseActivity, now: number): InFlight | undefined {
     if (!PENDING.includes(r.status)) return undefined;
-    const age = Math.max(0, Math.round((now - r.startedAt) / 1000));
-    if (age >= r.timeoutSeconds) return undefined;
+    // An unreadable start time leaves the writes to decide.
+    const age = Number.isFinite(r.startedAt) ? Math.max(0, Math.round((now - r.startedAt) / 1000)) : undefined;
+    if (age !== undefined && age >= r.timeoutSeconds) return undefined;
     if (r.lastWrite === undefined) return undefined;
     const quiet = Math.max(0, Math.round((now - r.lastWrite) / 1000));
     if (quiet >= QUIET_SECONDS) return undefined;
     return {
         subject: `release ${r.namespace}/${r.name}`,
-        what: `${r.status} for ${age}s of its ${r.timeoutSeconds}s timeout, an object of it written ${quiet}s ago`,
+        what: `${r.status} for ${age ?? "?"}s of its ${r.timeoutSeconds}s timeout, an object of it written ${quiet}s ago`,
         why: "Helm may still be working on it (from a pulumi run on another machine)",
     };
 }

@@ -23,10 +23,10 @@ import * as yaml from "js-yaml";
 import { CHARTS } from "../charts";
 import { DEFAULTS } from "../config";
 import {
-    InFlight,
     ObjectTimes,
     PENDING,
     ProcessInfo,
+    ProcessVerdict,
     ReleaseActivity,
     StackIdentity,
     describeRefusal,
@@ -166,6 +166,9 @@ function processAlive(pid: number): boolean {
     }
 }
 
+/** When this host booted (ms), for the processes' start times. */
+const bootTime = Number(/^btime (\d+)/m.exec(readIfExists("/proc/stat") ?? "")?.[1] ?? 0) * 1000;
+
 /** Every process of this host as /proc shows it; the directory and environment of Pulumi's own only. */
 function processes(): ProcessInfo[] {
     let pids: string[];
@@ -179,11 +182,13 @@ function processes(): ProcessInfo[] {
         const stat = readIfExists(`/proc/${pid}/stat`);
         const cmdline = readIfExists(`/proc/${pid}/cmdline`);
         // "pid (comm) S ppid …": the command may hold spaces and parentheses, the fields after it do not.
-        const m = stat ? /^\) (\S) (\d+)/.exec(stat.slice(stat.lastIndexOf(")"))) : null;
-        if (!m || cmdline === undefined) continue; // gone meanwhile
+        const fields = stat ? stat.slice(stat.lastIndexOf(")") + 2).split(" ") : [];
+        if (fields.length < 20 || cmdline === undefined) continue; // gone meanwhile
         const argv = cmdline.split("\0");
         if (argv[argv.length - 1] === "") argv.pop();
-        const p: ProcessInfo = { pid: Number(pid), ppid: Number(m[2]), state: m[1], argv };
+        // Field 22, starttime, in clock ticks (USER_HZ, 100 on Linux) after boot.
+        const startedAt = bootTime + (Number(fields[19]) * 1000) / 100;
+        const p: ProcessInfo = { pid: Number(pid), ppid: Number(fields[1]), state: fields[0], argv, startedAt };
         if (processKind(p)) {
             try {
                 p.cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
@@ -221,7 +226,7 @@ function releaseActivities(stack: ExportedStack): ReleaseActivity[] {
         const h = helm("history", r.name, "-n", r.namespace, "-o", "json", "--max", "1");
         if (h.code !== 0) continue; // no release (yet)
         const newest = (JSON.parse(h.stdout || "[]") as { status: string; updated: string }[]).pop();
-        if (!newest || !PENDING.includes(newest.status)) continue;
+        if (!newest || ![...PENDING, "uninstalling"].includes(newest.status)) continue;
         // The charts label what they make, hook Jobs and pods included, with release_group; Helm's records are its Secrets.
         const objects = [`release_group=${r.name}`, `owner=helm,name=${r.name}`].flatMap((selector) => {
             const kinds = selector.startsWith("owner=")
@@ -243,21 +248,25 @@ function releaseActivities(stack: ExportedStack): ReleaseActivity[] {
 }
 
 /** What is in flight on the stack now: processes of this host, and (when none) releases Helm may be working on elsewhere. */
-function inFlightNow(id: StackIdentity, withReleases: boolean): { busy: InFlight[]; unreadable: string[] } {
+function inFlightNow(id: StackIdentity, withReleases: boolean): ProcessVerdict {
     const procs = processes();
-    const verdict = inFlightProcesses(procs, id, readIfExists, selfAndAncestors(procs));
+    const self = selfAndAncestors(procs);
+    const verdict = inFlightProcesses(procs, id, readIfExists, self);
     if (!withReleases || verdict.busy.length > 0) return verdict;
     const stack = JSON.parse(pulumi("stack", "export")) as ExportedStack;
+    const activities = releaseActivities(stack);
+    // A provider left by a killed CLI works as long as a Helm operation it may have started is pending.
+    const again = inFlightProcesses(procs, id, readIfExists, self, activities);
+    if (again.busy.length > 0) return again;
     const now = Date.now();
-    const releases = releaseActivities(stack).flatMap((r) => releaseInFlight(r, now) ?? []);
-    return { ...verdict, busy: releases };
+    return { ...again, busy: activities.flatMap((r) => releaseInFlight(r, now) ?? []) };
 }
 
 /** Refuses (or with --wait, waits) while work on the stack is in flight. */
 function nothingInFlight(id: StackIdentity, withReleases = true, mayWait = Boolean(waitArg)): void {
     let now = inFlightNow(id, withReleases);
     for (const u of now.unreadable) say(`note: ${u} is another user's pulumi process; if it works on stack ${id.stack}, wait for it`);
-    if (now.busy.length === 0) return;
+    if (now.busy.length === 0) return idleNote(now);
     const refusal = describeRefusal(id.stack, now.busy, waitSeconds);
     if (!mayWait) {
         for (const line of refusal) console.error(`recover: ${line}`);
@@ -282,6 +291,14 @@ function nothingInFlight(id: StackIdentity, withReleases = true, mayWait = Boole
         now = inFlightNow(id, withReleases);
     }
     say(`nothing in flight any more after ${Math.round((Date.now() - t0) / 1000)}s: recovering`);
+    idleNote(now);
+}
+
+function idleNote(v: ProcessVerdict): void {
+    for (const p of v.idle)
+        say(
+            `note: pid ${p.pid} \`${p.what}\` is a plugin of a pulumi run that is gone, with nothing in flight: it only waits for its engine; stop it when you like (kill ${p.pid})`,
+        );
 }
 
 // The cluster the program talks to: the stack's kubeconfig and context, as the program's own commands.

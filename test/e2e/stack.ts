@@ -203,8 +203,13 @@ export function previewSteps(extra: string[] = []): { op: string; name: string; 
 
 /** A `pulumi up` in the background (its own process group, output to a file), to be killed as a laptop lid or a dead runner would. */
 export function startUp(logFile: string): ChildProcess {
+    return startCommand(["pulumi", "up", "--yes", "--skip-preview"], logFile);
+}
+
+/** A command in the stack's environment in the background (its own process group, output to a file). */
+export function startCommand(cmd: string[], logFile: string): ChildProcess {
     const fd = fs.openSync(logFile, "w");
-    const child = spawn("bash", [DEPLOY, "run", "pulumi", "up", "--yes", "--skip-preview"], {
+    const child = spawn("bash", [DEPLOY, "run", ...cmd], {
         detached: true,
         stdio: ["ignore", fd, fd],
         env: process.env,

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import {
+    PendingRelease,
     ProcessInfo,
     QUIET_SECONDS,
     ReadFile,
@@ -49,9 +50,12 @@ function cli(pid: number, args: string[], over: Partial<ProcessInfo> = {}): Proc
     return { pid, ppid: 100, state: "S", argv: ["pulumi", ...args], cwd: PROJECT_DIR, env: ENV, ...over };
 }
 
+const PLUGINS_START = Date.parse("2026-12-06T04:50:00Z");
+
 /** The plugins the engine starts (own process groups, children of the CLI until it dies). */
 function plugins(ppid: number, first: number, env: Record<string, string> = ENV): ProcessInfo[] {
     const penv = { ...env, PULUMI_PROJECT: "openstack-helm-pulumi" };
+    const startedAt = PLUGINS_START;
     return [
         {
             pid: first,
@@ -60,8 +64,9 @@ function plugins(ppid: number, first: number, env: Record<string, string> = ENV)
             argv: ["/home/op/.pulumi/plugins/resource-kubernetes-v4.25.0/pulumi-resource-kubernetes", "127.0.0.1:40001"],
             cwd: PROJECT_DIR,
             env: penv,
+            startedAt,
         },
-        { pid: first + 1, ppid, state: "S", argv: ["pulumi-resource-command", "127.0.0.1:40001"], cwd: PROJECT_DIR, env: penv },
+        { pid: first + 1, ppid, state: "S", argv: ["pulumi-resource-command", "127.0.0.1:40001"], cwd: PROJECT_DIR, env: penv, startedAt },
         {
             pid: first + 2,
             ppid,
@@ -69,6 +74,7 @@ function plugins(ppid: number, first: number, env: Record<string, string> = ENV)
             argv: ["pulumi-language-nodejs", "-root", PROJECT_DIR, "127.0.0.1:40001"],
             cwd: PROJECT_DIR,
             env,
+            startedAt,
         },
         {
             pid: first + 3,
@@ -87,6 +93,7 @@ function plugins(ppid: number, first: number, env: Record<string, string> = ENV)
             ],
             cwd: PROJECT_DIR,
             env,
+            startedAt,
         },
     ];
 }
@@ -240,21 +247,57 @@ describe("a pulumi process of this project and stack on this host", () => {
 });
 
 describe("a plugin whose pulumi process is gone (kill -9 of the CLI alone)", () => {
-    // Reparented to init: no pulumi ancestor is left.
+    // Reparented to init: no pulumi ancestor is left. Started at 04:50; keystone's install began at 04:55.
     const orphans = plugins(1, 4300);
+    const keystone: PendingRelease = {
+        namespace: "openstack",
+        name: "keystone",
+        status: "pending-install",
+        startedAt: PLUGINS_START + 300_000,
+    };
+    const verdict = (procs: ProcessInfo[], pending: PendingRelease[] = [keystone]) => inFlightProcesses(procs, OURS, files(), [], pending);
 
-    it("is in flight by its own markers: the provider's PULUMI_PROJECT and directory, the program's --project and --stack", () => {
-        const v = inFlightProcesses([shell, ...orphans], OURS, files());
+    it("is in flight while it works, by its own markers: the provider's PULUMI_PROJECT and directory, the program's --project and --stack", () => {
+        const v = verdict([shell, ...orphans]);
         assert.deepEqual(
             v.busy.map((b) => b.pid),
-            [4300, 4301, 4302, 4303],
+            [4300, 4302, 4303],
         );
         assert.match(v.busy[0].what, /pulumi-resource-kubernetes 127\.0\.0\.1:40001$/);
+        assert.equal(
+            v.busy[0].why,
+            "a plugin of a pulumi run of this project whose pulumi process is gone, still at work: Helm may be at work in it on openstack/keystone (pending-install)",
+        );
+        assert.match(v.busy[1].why, /still at work: its program \(pid 4303\) is still running/);
+        assert.match(v.busy[2].why, /^the program of a pulumi run of this project and stack dev whose pulumi process is gone/);
+        // The command provider runs no script: nothing of it is in flight.
+        assert.deepEqual(v.idle, [{ pid: 4301, what: "pulumi-resource-command 127.0.0.1:40001" }]);
+    });
+
+    it("a provider running a command's script is at work", () => {
+        const script: ProcessInfo = { pid: 4390, ppid: 4301, state: "S", argv: ["bash", "-c", "ceph osd pool create glance.images"] };
+        const v = verdict([...orphans.filter((p) => p.pid < 4302), script], []);
+        assert.deepEqual(
+            v.busy.map((b) => b.pid),
+            [4301],
+        );
         assert.match(
             v.busy[0].why,
-            /a plugin of a pulumi run of this project whose pulumi process is gone: it goes on with what it was doing \(a Helm install/,
+            /its child pid 4390 `bash -c 'ceph osd pool create glance.images'` \(a command's script\) is still running/,
         );
-        assert.match(v.busy[3].why, /the program of a pulumi run of this project and stack dev/);
+    });
+
+    it("the Kubernetes provider with no Helm operation it may have started is idle: named, not waited for", () => {
+        const done = { ...keystone, status: "deployed" };
+        const older = { ...keystone, name: "mariadb", startedAt: PLUGINS_START - 600_000 };
+        for (const pending of [[], [older], [done].filter((r) => r.status.startsWith("pending"))]) {
+            const v = verdict(orphans.slice(0, 2), pending);
+            assert.deepEqual(v.busy, [], JSON.stringify(pending));
+            assert.deepEqual(
+                v.idle.map((p) => p.pid),
+                [4300, 4301],
+            );
+        }
     });
 
     it("of another project, backend or stack is not ours", () => {
@@ -268,16 +311,22 @@ describe("a plugin whose pulumi process is gone (kill -9 of the CLI alone)", () 
         const otherBackend = plugins(1, 4500, { ...ENV, PULUMI_BACKEND_URL: "file:///srv/other" });
         const prod = plugins(1, 4600, { ...ENV, PULUMI_STACK: "prod" });
         prod[3].argv = prod[3].argv.map((a) => (a === "dev" ? "prod" : a));
-        assert.deepEqual(busyPids([...other, ...otherBackend, ...prod]), []);
+        const v = verdict([...other, ...otherBackend, ...prod]);
+        assert.deepEqual([v.busy, v.idle], [[], []]);
     });
 
     it("is not a language host whose program has ended: it only waits for its engine", () => {
-        assert.deepEqual(busyPids([shell, ...orphans.filter((p) => p.pid !== 4303)]), [4300, 4301]);
+        const v = verdict([shell, ...orphans.filter((p) => p.pid !== 4303)]);
+        assert.deepEqual(
+            v.busy.map((b) => b.pid),
+            [4300],
+        );
+        assert.ok(!v.idle.some((p) => p.pid === 4302));
     });
 
     it("goes with its CLI while that runs: a preview's plugins are not in flight", () => {
         const preview = cli(50, ["preview"]);
-        assert.deepEqual(busyPids([preview, ...plugins(50, 4300)]), []);
+        assert.deepEqual(verdict([preview, ...plugins(50, 4300)]), { busy: [], unreadable: [], idle: [] });
     });
 });
 
@@ -301,6 +350,7 @@ describe("a release Helm may still be working on (from another machine)", () => 
         });
         assert.ok(releaseInFlight(rel({ status: "pending-upgrade" }), NOW));
         assert.ok(releaseInFlight(rel({ status: "pending-rollback" }), NOW));
+        assert.match(releaseInFlight(rel({ startedAt: NaN }), NOW)!.what, /^pending-install for \?s of its 300s timeout/);
     });
 
     it("is not one whose objects stayed quiet, that ran past its timeout, or that is no longer pending", () => {
