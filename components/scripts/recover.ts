@@ -266,7 +266,8 @@ function inFlightNow(id: StackIdentity, withReleases: boolean): ProcessVerdict {
 function nothingInFlight(id: StackIdentity, withReleases = true, mayWait = Boolean(waitArg)): void {
     let now = inFlightNow(id, withReleases);
     for (const u of now.unreadable) say(`note: ${u} is another user's pulumi process; if it works on stack ${id.stack}, wait for it`);
-    if (now.busy.length === 0) return idleNote(now);
+    // (The check just before the changes says nothing new about idle plugins.)
+    if (now.busy.length === 0) return withReleases ? idleNote(now) : undefined;
     const refusal = describeRefusal(id.stack, now.busy, waitSeconds);
     if (!mayWait) {
         for (const line of refusal) console.error(`recover: ${line}`);

@@ -183,10 +183,15 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         // held still with SIGSTOP while the test compares), and the run then finishes.
         const up3 = startUp(path.join(LOGS, "up3.log"));
         const up3Exit = exitCode(up3);
-        timed("lifecycle: up until a release installs", () =>
-            waitFor("a release being installed", 600, () => [...helmReleases().values()].some((r) => r.status === "pending-install")),
+        // Every release is installed by now: up 3 creates what depends on them. It is in flight once
+        // it holds the lock and its engine runs the program.
+        const locks = () => filesUnder(path.join(WORK_DIR, "state", ".pulumi", "locks")).filter((f) => f.endsWith(".json"));
+        const program = (pid: number) => commandLine(pid).some((a) => /@pulumi\/pulumi\/cmd\/run/.test(a));
+        timed("lifecycle: up 3 until it runs the program", () =>
+            waitFor("up 3 holding the lock and running the program", 300, () => locks().length > 0 && processTree(up3.pid!).some(program)),
         );
         ok(["pulumi", "cancel", "--yes"]);
+        assert.deepEqual(locks(), [], "pulumi cancel removed the lock; the update goes on");
         const held = processTree(up3.pid!);
         const snapshot = () => ({
             state: ok(["pulumi", "stack", "export"]),
@@ -452,6 +457,7 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
 
 /** Every file under a directory. */
 function filesUnder(dir: string): string[] {
+    if (!fs.existsSync(dir)) return [];
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
         const p = path.join(dir, e.name);
         return e.isDirectory() ? filesUnder(p) : [p];
