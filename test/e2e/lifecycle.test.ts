@@ -102,7 +102,12 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         // Kill 1: while Helm installs the infrastructure charts.
         const up1 = startUp(path.join(LOGS, "up1.log"));
         timed("lifecycle: up until infra installs", () =>
-            waitFor("mariadb being installed", 300, () => releaseStatus("mariadb") === "pending-install"),
+            // Its credentials Secret made (Helm writes the release's record before the objects): the test reads it below.
+            waitFor(
+                "mariadb being installed",
+                300,
+                () => releaseStatus("mariadb") === "pending-install" && exists("secret", "mariadb-dbadmin-password", NS),
+            ),
         );
         killUp(up1);
         notice(`killed during infra; Helm: ${JSON.stringify(Object.fromEntries(helmReleases()))}`);
