@@ -103,14 +103,15 @@ export interface RecoveryPlan {
 /** A release of our charts found in the cluster (`helm list -a`). */
 export type FoundRelease = Pick<HelmRelease, "namespace" | "name" | "status">;
 
-/** The namespace and name of every release the state names, created or pending. */
-export function stackReleases(stack: ExportedStack): { namespace: string; name: string }[] {
+/** The namespace, name and Helm timeout (its `timeout` input, when set) of every release the state names, created or pending. */
+export function stackReleases(stack: ExportedStack): { namespace: string; name: string; timeoutSeconds?: number }[] {
     return [...(stack.deployment.resources ?? []), ...(stack.deployment.pending_operations ?? []).map((op) => op.resource)]
         .filter((r) => r.type === RELEASE_TYPE)
         .flatMap((r) => {
             const namespace = str(r.inputs?.namespace);
             const name = str(r.inputs?.name);
-            return namespace && name ? [{ namespace, name }] : [];
+            const timeout = r.inputs?.timeout;
+            return namespace && name ? [{ namespace, name, ...(typeof timeout === "number" ? { timeoutSeconds: timeout } : {}) }] : [];
         });
 }
 

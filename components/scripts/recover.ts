@@ -1,8 +1,12 @@
-// `npm run recover [-- --dry-run] [--stack NAME]`: after `pulumi up` was interrupted (kill, Ctrl-C
-// twice, a lost SSH session, a dead CI runner), brings the stack and the cluster back to where
-// the next `pulumi up` converges. Run it in the project directory with the environment `pulumi up`
-// had (backend, passphrase); it reaches the cluster through the stack's kubeconfig/kubeContext.
+// `npm run recover [-- --dry-run] [--stack NAME] [--wait[=SECONDS]]`: after `pulumi up` was
+// interrupted (kill, Ctrl-C twice, a lost SSH session, a dead CI runner), brings the stack and the
+// cluster back to where the next `pulumi up` converges. Run it in the project directory with the
+// environment `pulumi up` had (backend, passphrase); it reaches the cluster through the stack's
+// kubeconfig/kubeContext.
 //
+// 0. Nothing is changed while work on the stack is still in flight (components/inFlight.ts): a
+//    `pulumi` process of this stack (lock or no lock), a plugin left by one that is gone, a release
+//    Helm may still be working on. recover names it and stops; `--wait` waits until it is gone.
 // 1. A stale lock of the interrupted run (this host, its process gone) is removed with
 //    `pulumi cancel`; a live one stops here.
 // 2. Each pending CREATE is decided (components/recovery.ts): a deployed release or an existing
@@ -17,6 +21,22 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { CHARTS } from "../charts";
+import { DEFAULTS } from "../config";
+import {
+    ObjectTimes,
+    PENDING,
+    ProcessInfo,
+    ProcessVerdict,
+    ReleaseActivity,
+    StackIdentity,
+    describeRefusal,
+    findProject,
+    inFlightProcesses,
+    lastWrite,
+    processKind,
+    pulumiHome,
+    releaseInFlight,
+} from "../inFlight";
 import {
     ClusterFacts,
     ExportedStack,
@@ -34,6 +54,13 @@ const args = process.argv.slice(2);
 const dryRun = args.includes("--dry-run");
 const stackIdx = args.indexOf("--stack");
 const stackArgs = stackIdx >= 0 ? ["--stack", args[stackIdx + 1]] : [];
+// --wait[=SECONDS]: wait for work in flight to end (an hour by default: a whole install may be running).
+const waitArg = args.find((a) => a === "--wait" || a.startsWith("--wait="));
+const waitSeconds = waitArg?.includes("=") ? Number(waitArg.split("=")[1]) : 3600;
+if (!Number.isInteger(waitSeconds) || waitSeconds < 0) {
+    console.error(`recover: --wait=${waitArg?.split("=")[1]}: not a number of seconds. Fix: --wait, or --wait=SECONDS`);
+    process.exit(2);
+}
 
 function say(line: string): void {
     console.log(`recover: ${line}`);
@@ -68,19 +95,41 @@ function configValue(key: string): string | undefined {
     return r.code === 0 ? r.stdout.trim() || undefined : undefined;
 }
 
-/** The lock files a file backend holds for this stack (an interrupted run leaves its own behind). */
-function staleLock(): void {
+/** The stack recover works on: project, stack, backend (as `pulumi` itself resolves them here). */
+function stackIdentity(): StackIdentity {
+    const project = findProject(process.cwd(), readIfExists);
+    if (!project?.name) fail("no Pulumi.yaml with a name here: run `npm run recover` in the project directory");
     const who = run("pulumi", ["whoami", "--verbose"]).stdout;
-    const backend = /Backend URL:\s*file:\/\/(\S+)/.exec(who)?.[1];
+    const backend = /Backend URL:\s*(\S+)/.exec(who)?.[1];
+    if (!backend) fail("`pulumi whoami --verbose` names no backend: log in (`pulumi login`) with the environment `pulumi up` had");
+    const stacks = JSON.parse(must("pulumi", ["stack", "ls", "--json"])) as { name: string; current: boolean }[];
+    const stack = stackIdx >= 0 ? args[stackIdx + 1] : stacks.find((s) => s.current)?.name;
+    if (!stack) fail("no stack selected: pass --stack NAME");
+    return {
+        project: project.name,
+        stack: stack.split("/").pop()!,
+        backend,
+        pulumiHome: pulumiHome(process.env as Record<string, string>),
+        backendFromLogin: !process.env.PULUMI_BACKEND_URL && !project.backendUrl,
+    };
+}
+
+function readIfExists(file: string): string | undefined {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch {
+        return undefined;
+    }
+}
+
+/** The lock files a file backend holds for this stack (an interrupted run leaves its own behind). */
+function staleLock(id: StackIdentity): void {
+    const backend = /^file:\/\/(\S+)/.exec(id.backend)?.[1];
     if (!backend) return; // another backend: its own error names `pulumi cancel`
-    const stack = JSON.parse(must("pulumi", ["stack", "ls", "--json"])) as { name: string; current: boolean }[];
-    const current = stackIdx >= 0 ? args[stackIdx + 1] : stack.find((s) => s.current)?.name;
-    if (!current) fail("no stack selected: pass --stack NAME");
     // file://~/state?no_tmp_dir=true and the like: the directory without the URL's options.
     const root = path.join(backend.replace(/\?.*$/, "").replace(/^~(?=\/)/, os.homedir()), ".pulumi", "locks");
     // <locks>/<org>/<project>/<stack>/<id>.json (a backend holds other projects' stacks too).
-    const project = /^name:\s*(\S+)/m.exec(fs.readFileSync("Pulumi.yaml", "utf8"))?.[1];
-    const locks = listFiles(root).filter((f) => f.endsWith(".json") && path.dirname(f).endsWith(`/${project}/${current.split("/").pop()}`));
+    const locks = listFiles(root).filter((f) => f.endsWith(".json") && path.dirname(f).endsWith(`/${id.project}/${id.stack}`));
     for (const file of locks) {
         const lock = JSON.parse(fs.readFileSync(file, "utf8")) as { pid: number; hostname: string };
         if (lock.hostname !== os.hostname() || processAlive(lock.pid))
@@ -115,6 +164,142 @@ function processAlive(pid: number): boolean {
     } catch {
         return true;
     }
+}
+
+/** When this host booted (ms), for the processes' start times. */
+const bootTime = Number(/^btime (\d+)/m.exec(readIfExists("/proc/stat") ?? "")?.[1] ?? 0) * 1000;
+
+/** Every process of this host as /proc shows it; the directory and environment of Pulumi's own only. */
+function processes(): ProcessInfo[] {
+    let pids: string[];
+    try {
+        pids = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+    } catch {
+        return []; // no /proc (not Linux): only the cluster can tell
+    }
+    const out: ProcessInfo[] = [];
+    for (const pid of pids) {
+        const stat = readIfExists(`/proc/${pid}/stat`);
+        const cmdline = readIfExists(`/proc/${pid}/cmdline`);
+        // "pid (comm) S ppid …": the command may hold spaces and parentheses, the fields after it do not.
+        const fields = stat ? stat.slice(stat.lastIndexOf(")") + 2).split(" ") : [];
+        if (fields.length < 20 || cmdline === undefined) continue; // gone meanwhile
+        const argv = cmdline.split("\0");
+        if (argv[argv.length - 1] === "") argv.pop();
+        // Field 22, starttime, in clock ticks (USER_HZ, 100 on Linux) after boot.
+        const startedAt = bootTime + (Number(fields[19]) * 1000) / 100;
+        const p: ProcessInfo = { pid: Number(pid), ppid: Number(fields[1]), state: fields[0], argv, startedAt };
+        if (processKind(p)) {
+            try {
+                p.cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+            } catch {
+                // another user's process: left unreadable
+            }
+            const environ = readIfExists(`/proc/${pid}/environ`);
+            if (environ !== undefined)
+                p.env = Object.fromEntries(
+                    environ
+                        .split("\0")
+                        .flatMap((kv) => (kv.includes("=") ? [[kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]] : [])),
+                );
+        }
+        out.push(p);
+    }
+    return out;
+}
+
+/** recover's own process and its ancestors (npm, the shell): never in flight. */
+function selfAndAncestors(procs: readonly ProcessInfo[]): number[] {
+    const byPid = new Map(procs.map((p) => [p.pid, p]));
+    const out: number[] = [];
+    for (let pid: number | undefined = process.pid; pid && !out.includes(pid); pid = byPid.get(pid)?.ppid) out.push(pid);
+    return out;
+}
+
+/** The stack's releases in a pending operation, with when it started and when their objects were last written. */
+function releaseActivities(stack: ExportedStack): ReleaseActivity[] {
+    const out: ReleaseActivity[] = [];
+    const seen = new Set<string>();
+    for (const r of stackReleases(stack)) {
+        if (seen.has(`${r.namespace}/${r.name}`)) continue;
+        seen.add(`${r.namespace}/${r.name}`);
+        const h = helm("history", r.name, "-n", r.namespace, "-o", "json", "--max", "1");
+        if (h.code !== 0) continue; // no release (yet)
+        const newest = (JSON.parse(h.stdout || "[]") as { status: string; updated: string }[]).pop();
+        if (!newest || ![...PENDING, "uninstalling"].includes(newest.status)) continue;
+        // The charts label what they make, hook Jobs and pods included, with release_group; Helm's records are its Secrets.
+        const objects = [`release_group=${r.name}`, `owner=helm,name=${r.name}`].flatMap((selector) => {
+            const kinds = selector.startsWith("owner=")
+                ? "secrets"
+                : "pods,jobs,deployments,statefulsets,daemonsets,services,configmaps,secrets";
+            const k = kubectl("get", kinds, "-n", r.namespace, "-l", selector, "-o", "json", "--show-managed-fields");
+            return k.code === 0 ? (JSON.parse(k.stdout).items as ObjectTimes[]) : [];
+        });
+        out.push({
+            namespace: r.namespace,
+            name: r.name,
+            status: newest.status,
+            startedAt: Date.parse(newest.updated),
+            timeoutSeconds: r.timeoutSeconds ?? DEFAULTS.helmTimeoutSeconds,
+            lastWrite: lastWrite(objects),
+        });
+    }
+    return out;
+}
+
+/** What is in flight on the stack now: processes of this host, and (when none) releases Helm may be working on elsewhere. */
+function inFlightNow(id: StackIdentity, withReleases: boolean): ProcessVerdict {
+    const procs = processes();
+    const self = selfAndAncestors(procs);
+    const verdict = inFlightProcesses(procs, id, readIfExists, self);
+    if (!withReleases || verdict.busy.length > 0) return verdict;
+    const stack = JSON.parse(pulumi("stack", "export")) as ExportedStack;
+    const activities = releaseActivities(stack);
+    // A provider left by a killed CLI works as long as a Helm operation it may have started is pending.
+    const again = inFlightProcesses(procs, id, readIfExists, self, activities);
+    if (again.busy.length > 0) return again;
+    const now = Date.now();
+    return { ...again, busy: activities.flatMap((r) => releaseInFlight(r, now) ?? []) };
+}
+
+/** Refuses (or with --wait, waits) while work on the stack is in flight. */
+function nothingInFlight(id: StackIdentity, withReleases = true, mayWait = Boolean(waitArg)): void {
+    let now = inFlightNow(id, withReleases);
+    for (const u of now.unreadable) say(`note: ${u} is another user's pulumi process; if it works on stack ${id.stack}, wait for it`);
+    // (The check just before the changes says nothing new about idle plugins.)
+    if (now.busy.length === 0) return withReleases ? idleNote(now) : undefined;
+    const refusal = describeRefusal(id.stack, now.busy, waitSeconds);
+    if (!mayWait) {
+        for (const line of refusal) console.error(`recover: ${line}`);
+        process.exit(1);
+    }
+    const t0 = Date.now();
+    let shown = "";
+    let lastSay = 0;
+    while (now.busy.length > 0) {
+        const waited = Math.round((Date.now() - t0) / 1000);
+        if (waited >= waitSeconds) {
+            for (const line of refusal.slice(0, -1)) console.error(`recover: ${line}`);
+            fail(`still in flight after waiting ${waited}s (--wait=${waitSeconds}): nothing was changed`);
+        }
+        const list = now.busy.map((b) => `${b.subject} \`${b.what}\``).join("; ");
+        if (list !== shown || Date.now() - lastSay >= 30_000) {
+            say(`waiting (${waited}s of at most ${waitSeconds}s) for: ${list}`);
+            shown = list;
+            lastSay = Date.now();
+        }
+        spawnSync("sleep", ["5"]);
+        now = inFlightNow(id, withReleases);
+    }
+    say(`nothing in flight any more after ${Math.round((Date.now() - t0) / 1000)}s: recovering`);
+    idleNote(now);
+}
+
+function idleNote(v: ProcessVerdict): void {
+    for (const p of v.idle)
+        say(
+            `note: pid ${p.pid} \`${p.what}\` is a plugin of a pulumi run that is gone, with nothing in flight: it only waits for its engine; stop it when you like (kill ${p.pid})`,
+        );
 }
 
 // The cluster the program talks to: the stack's kubeconfig and context, as the program's own commands.
@@ -191,7 +376,10 @@ function rollback(namespace: string, name: string): void {
 }
 
 function main(): void {
-    staleLock();
+    const id = stackIdentity();
+    // Before anything changes, the lock included: `pulumi cancel` removes a lock, not the run that holds it.
+    nothingInFlight(id);
+    staleLock(id);
     // Decrypted in memory only: adopted releases need their inputs as one secret (recoveredState).
     const stack = JSON.parse(pulumi("stack", "export", "--show-secrets")) as ExportedStack;
     const plan = planRecovery(stack, facts, ourReleases(stack));
@@ -201,6 +389,8 @@ function main(): void {
         return;
     }
     if (dryRun) return say("dry run: nothing changed");
+    // A run started while the plan was made (its processes show at once): the plan is not for what it does.
+    nothingInFlight(id, false, false);
     for (const s of plan.steps) if (s.action === "clean-release") cleanRelease(s.namespace, s.name);
     for (const r of plan.rollbacks) rollback(r.namespace, r.name);
     if (plan.steps.length > 0) {

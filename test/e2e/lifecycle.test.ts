@@ -18,7 +18,9 @@ import {
     WORK_DIR,
     ceph,
     cephStatus,
+    commandLine,
     exists,
+    exitCode,
     helmReleases,
     killAll,
     killCli,
@@ -28,13 +30,17 @@ import {
     pinnedDevUrns,
     prepareFreshStack,
     previewSteps,
+    processTree,
     run,
     secretData,
+    signalAll,
+    startCommand,
     stackState,
     stackUrns,
     startUp,
     stopSimulatorIfStarted,
     timed,
+    timedAsync,
     timeline,
     timings,
     urlPassword,
@@ -96,42 +102,136 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
     });
 
     let rootPassword = "";
-    it("an install killed during infra, then again during the service charts, converges after `npm run recover`", () => {
+    it("an install killed during infra, then again during the service charts, converges after `npm run recover`, which never races a run still going", async () => {
         // Kill 1: while Helm installs the infrastructure charts.
         const up1 = startUp(path.join(LOGS, "up1.log"));
         timed("lifecycle: up until infra installs", () =>
-            waitFor("mariadb being installed", 300, () => releaseStatus("mariadb") === "pending-install"),
+            // Its credentials Secret made (Helm writes the release's record before the objects): the test reads it below.
+            waitFor(
+                "mariadb being installed",
+                300,
+                () => releaseStatus("mariadb") === "pending-install" && exists("secret", "mariadb-dbadmin-password", NS),
+            ),
         );
         killUp(up1);
         notice(`killed during infra; Helm: ${JSON.stringify(Object.fromEntries(helmReleases()))}`);
         rootPassword = secretData("mariadb-dbadmin-password", "MYSQL_DBADMIN_PASSWORD");
         const pending1 = stackState().pending_operations?.length ?? 0;
         assert.ok(pending1 > 0, "the kill left pending creates in the state");
-        const rec1 = timed("lifecycle: recover 1", () => ok(["npm", "run", "--silent", "recover"], { timeoutMs: 15 * MINUTE }));
+        // Every process of that run is gone; a release whose objects are still being written may be
+        // another machine's Helm at work, so recover waits for them to settle (--wait).
+        const rec1 = timed("lifecycle: recover 1 --wait", () =>
+            ok(["npm", "run", "--silent", "recover", "--", "--wait"], { timeoutMs: 15 * MINUTE }),
+        );
         notice(`recover after kill 1:\n${rec1.trim()}`);
+        assert.doesNotMatch(rec1, /waiting .*pid \d+/, "no process of the killed run is left to wait for");
         assert.match(rec1, /clean-release +mariadb: release openstack\/mariadb never finished its first install \(pending-install\)/);
         assert.equal(stackState().pending_operations?.length ?? 0, 0, "no pending operation is left");
 
         // Kill 2, the issue's own case: `kill -9` of the CLI while Keystone's release is being
         // created. Its provider plugin goes on and Helm finishes the install, which the state
-        // never records; the other service charts are still installing when it is stopped too.
+        // never records. recover refuses while that provider may be inside Helm; --wait waits
+        // until its work is done, then recovers. (The orphaned run is held still with SIGSTOP
+        // while recover first looks, so what it sees is the moment of the kill.)
         const up2 = startUp(path.join(LOGS, "up2.log"));
         timed("lifecycle: up until keystone installs", () =>
             waitFor("keystone being installed", 600, () => releaseStatus("keystone") === "pending-install"),
         );
         const plugins = killCli(up2);
-        timed("lifecycle: the orphaned provider finishes keystone", () =>
-            waitFor("keystone deployed by the orphaned provider", 300, () => releaseStatus("keystone") === "deployed"),
+        signalAll(plugins, "SIGSTOP");
+        const provider = plugins.find((p) => /pulumi-resource-kubernetes$/.test(commandLine(p)[0] ?? ""));
+        let refused2, pending2, wait2;
+        const waitLog = path.join(LOGS, "recover-wait.log");
+        try {
+            assert.ok(
+                provider,
+                `the kubernetes provider is among the CLI's plugins: ${plugins.map((p) => commandLine(p).join(" ")).join("; ")}`,
+            );
+            pending2 = stackState().pending_operations!.length;
+            refused2 = timed("lifecycle: recover refuses while the provider works", () =>
+                run(["npm", "run", "--silent", "recover"], { timeoutMs: 5 * MINUTE }),
+            );
+            wait2 = startCommand(["npm", "run", "--silent", "recover", "--", "--wait"], waitLog);
+            waitFor("recover --wait waiting", 300, () => /waiting \(/.test(fs.readFileSync(waitLog, "utf8")));
+        } finally {
+            signalAll(plugins, "SIGCONT");
+        }
+        notice(`recover while the orphaned provider works (exit ${refused2.code}):\n${refused2.stderr.trim()}`);
+        assert.notEqual(refused2.code, 0, "recover refused");
+        assert.match(
+            refused2.stderr,
+            new RegExp(
+                `pid ${provider} \`\\S*pulumi-resource-kubernetes 127\\.0\\.0\\.1:\\d+\`: a plugin of a pulumi run of this project whose pulumi process is gone, ` +
+                    "still at work: Helm may be at work in it on [^\\n]*openstack/keystone \\(pending-install\\)",
+            ),
         );
-        killAll(plugins);
-        const atKill = helmReleases();
-        notice(`killed during the service charts; Helm: ${JSON.stringify(Object.fromEntries(atKill))}`);
-        const rec2 = timed("lifecycle: recover 2", () => ok(["npm", "run", "--silent", "recover"], { timeoutMs: 15 * MINUTE }));
-        notice(`recover after kill 2:\n${rec2.trim()}`);
+        assert.match(
+            refused2.stderr,
+            new RegExp(
+                `\`npm run recover -- --wait\` waits until it is gone \\(at most 3600s\\), then recovers; or, if you know it is stuck, stop it \\(kill [0-9 ]*${provider}`,
+            ),
+        );
+        assert.equal(stackState().pending_operations!.length, pending2, "the refusal changed nothing: the pending creates are all there");
+        const code2 = await timedAsync("lifecycle: recover 2 --wait for the orphaned provider", () => exitCode(wait2));
+        const rec2 = fs.readFileSync(waitLog, "utf8");
+        notice(`recover --wait after kill 2 (exit ${code2}):\n${rec2.trim()}`);
+        assert.equal(code2, 0, "recover --wait recovered");
+        assert.match(rec2, new RegExp(`waiting \\(\\d+s of at most 3600s\\) for: .*pid ${provider} `));
+        assert.match(rec2, /nothing in flight any more after \d+s: recovering/);
+        assert.match(rec2, new RegExp(`note: pid ${provider} \`[^\`]*\` is a plugin of a pulumi run that is gone, with nothing in flight`));
         assert.match(rec2, /adopt-release +keystone: release openstack\/keystone is deployed/);
+        const atKill = helmReleases();
+        notice(`after the orphaned provider; Helm: ${JSON.stringify(Object.fromEntries(atKill))}`);
         assert.equal(stackState().pending_operations?.length ?? 0, 0, "no pending operation is left");
+        // The plugins of the killed run only wait for their engine now (pulumi-kubernetes does not end by itself).
+        killAll(plugins);
 
-        timed("lifecycle: up after recovery", () => ok(["pulumi", "up", "--yes", "--skip-preview"], { timeoutMs: 40 * MINUTE }));
+        // The operator in a hurry of the issue: `pulumi up` runs, the stack is locked, so
+        // `pulumi cancel` from a second shell, then `npm run recover`. recover finds the run (lock
+        // or no lock) and refuses; the state and the cluster are as the run left them (the run is
+        // held still with SIGSTOP while the test compares), and the run then finishes.
+        const up3 = startUp(path.join(LOGS, "up3.log"));
+        const up3Exit = exitCode(up3);
+        // Every release is installed by now: up 3 creates what depends on them. It is in flight once
+        // it holds the lock and its engine runs the program.
+        const locks = () => filesUnder(path.join(WORK_DIR, "state", ".pulumi", "locks")).filter((f) => f.endsWith(".json"));
+        const program = (pid: number) => commandLine(pid).some((a) => /@pulumi\/pulumi\/cmd\/run/.test(a));
+        timed("lifecycle: up 3 until it runs the program", () =>
+            waitFor("up 3 holding the lock and running the program", 300, () => locks().length > 0 && processTree(up3.pid!).some(program)),
+        );
+        ok(["pulumi", "cancel", "--yes"]);
+        assert.deepEqual(locks(), [], "pulumi cancel removed the lock; the update goes on");
+        const held = processTree(up3.pid!);
+        const snapshot = () => ({
+            state: ok(["pulumi", "stack", "export"]),
+            helm: ok(["helm", "list", "-a", "-n", NS, "-o", "json"]),
+            secrets: kubectl("-n", NS, "get", "secrets", "-o", "name"),
+        });
+        signalAll(held, "SIGSTOP");
+        let before, after, refused3;
+        try {
+            before = snapshot();
+            refused3 = timed("lifecycle: recover refuses beside a running up", () =>
+                run(["npm", "run", "--silent", "recover"], { timeoutMs: 5 * MINUTE }),
+            );
+            after = snapshot();
+        } finally {
+            signalAll(held, "SIGCONT");
+        }
+        notice(`recover beside a running up after pulumi cancel (exit ${refused3.code}):\n${refused3.stderr.trim()}`);
+        assert.notEqual(refused3.code, 0, "recover refused");
+        assert.match(
+            refused3.stderr,
+            new RegExp(
+                `refused: work on stack dev is still in flight[^\\n]*\\n.*pid ${up3.pid} \`pulumi up --yes --skip-preview\`: a pulumi run of stack dev that is still going`,
+            ),
+        );
+        assert.match(refused3.stderr, new RegExp(`stop it \\(kill ${up3.pid}\\)`));
+        assert.deepEqual(after, before, "recover changed neither the state nor the cluster");
+        const code3 = await timedAsync("lifecycle: the running up finishes", () => up3Exit);
+        const log3 = fs.readFileSync(path.join(LOGS, "up3.log"), "utf8");
+        notice(`up 3 exit ${code3}; its last lines:\n${log3.trim().split("\n").slice(-6).join("\n")}`);
+        assert.equal(code3, 0, "the update that recover left alone finished");
         timed("lifecycle: preview after recovery", () => ok(["pulumi", "preview", "--expect-no-changes"], { timeoutMs: 10 * MINUTE }));
 
         // The same state as an uninterrupted install: every release deployed and in the stack,
@@ -436,6 +536,7 @@ function assertPodsUnderRegistry(): void {
 
 /** Every file under a directory. */
 function filesUnder(dir: string): string[] {
+    if (!fs.existsSync(dir)) return [];
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
         const p = path.join(dir, e.name);
         return e.isDirectory() ? filesUnder(p) : [p];

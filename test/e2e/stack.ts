@@ -66,6 +66,17 @@ export function timed<T>(phase: string, f: () => T): T {
     }
 }
 
+export async function timedAsync<T>(phase: string, f: () => Promise<T>): Promise<T> {
+    const t0 = process.hrtime.bigint();
+    try {
+        return await f();
+    } finally {
+        const s = Number(process.hrtime.bigint() - t0) / 1e9;
+        timings.push([phase, s]);
+        console.log(`e2e: phase ${phase} ${s.toFixed(1)}s`);
+    }
+}
+
 export function sleep(seconds: number): void {
     spawnSync("sleep", [String(seconds)]);
 }
@@ -209,8 +220,13 @@ function labelNodes(step: { oldState?: StepState; newState?: StepState }): strin
 
 /** A `pulumi up` in the background (its own process group, output to a file), to be killed as a laptop lid or a dead runner would. */
 export function startUp(logFile: string): ChildProcess {
+    return startCommand(["pulumi", "up", "--yes", "--skip-preview"], logFile);
+}
+
+/** A command in the stack's environment in the background (its own process group, output to a file). */
+export function startCommand(cmd: string[], logFile: string): ChildProcess {
     const fd = fs.openSync(logFile, "w");
-    const child = spawn("bash", [DEPLOY, "run", "pulumi", "up", "--yes", "--skip-preview"], {
+    const child = spawn("bash", [DEPLOY, "run", ...cmd], {
         detached: true,
         stdio: ["ignore", fd, fd],
         env: process.env,
@@ -220,7 +236,7 @@ export function startUp(logFile: string): ChildProcess {
 }
 
 /** The process and all its descendants (the CLI, the language host, the provider plugins, which run in process groups of their own). */
-function processTree(root: number): number[] {
+export function processTree(root: number): number[] {
     const table = spawnSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" })
         .stdout.trim()
         .split("\n")
@@ -231,7 +247,7 @@ function processTree(root: number): number[] {
 }
 
 /** Whether a process still runs (a zombie waiting for its parent to reap it does not). */
-function running(pid: number): boolean {
+export function running(pid: number): boolean {
     try {
         return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
     } catch {
@@ -265,4 +281,30 @@ export function killAll(pids: number[]): void {
         }
     }
     waitFor("the killed processes gone", 30, () => !pids.some(running));
+}
+
+/** A process's command line (empty once it is gone). */
+export function commandLine(pid: number): string[] {
+    try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    } catch {
+        return [];
+    }
+}
+
+/** Sends a signal to each of the processes still there (SIGSTOP/SIGCONT to hold a run still while the test looks). */
+export function signalAll(pids: number[], signal: NodeJS.Signals): void {
+    for (const pid of pids) {
+        try {
+            process.kill(pid, signal);
+        } catch {
+            // already gone
+        }
+    }
+}
+
+/** The exit code of a background command (startUp), once it ends. */
+export function exitCode(child: ChildProcess): Promise<number | null> {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+    return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
 }

@@ -13,6 +13,7 @@ import {
     hookObjects,
     planRecovery,
     recoveredState,
+    stackReleases,
 } from "../../components/recovery";
 
 const PREFIX = "urn:pulumi:dev::openstack-helm-pulumi::";
@@ -246,6 +247,18 @@ describe("recovery after an interrupted up", () => {
             describePlan(plan).join("\n"),
             /^leave alone +openstack\/glance \(deployed\): not this stack's .*helm uninstall glance -n openstack\)$/m,
         );
+    });
+
+    it("lists the stack's releases, created or pending, with the Helm timeout each was given (what a pending one may still take)", () => {
+        const rabbitmq = release("rabbitmq");
+        rabbitmq.inputs = { ...rabbitmq.inputs, timeout: 1800 };
+        const keystone = release("keystone", "Identity");
+        keystone.inputs = { ...keystone.inputs, timeout: 300 };
+        assert.deepEqual(stackReleases(stackWith([keystone], [rabbitmq])), [
+            { namespace: "openstack", name: "rabbitmq", timeoutSeconds: 1800 },
+            { namespace: "openstack", name: "keystone", timeoutSeconds: 300 },
+            { namespace: "openstack", name: "memcached" },
+        ]);
     });
 
     it("names the hook objects of `helm get hooks`", () => {
