@@ -79,7 +79,7 @@ func prepare(ctx context.Context, env map[string]string) ([]string, error) {
 		return nil, err
 	}
 	w := &waiter{
-		view:     &kube.Live{Client: client, CRs: kube.NewCRReader(crClients(cfg), time.Now)},
+		view:     &kube.Live{Client: client, CRs: kube.NewCRReader(crClients(cfg), time.Now), OnError: onceEach(log.Printf)},
 		interval: interval,
 		sleep:    sleepCtx,
 		now:      time.Now,
@@ -90,6 +90,18 @@ func prepare(ctx context.Context, env map[string]string) ([]string, error) {
 		return nil, err
 	}
 	return command(env), nil
+}
+
+// onceEach logs each distinct API error once: the charts' entrypoint Roles may not grant a read
+// (EndpointSlices, with the Endpoints fallback), which would otherwise be logged every poll.
+func onceEach(logf func(string, ...any)) func(string, error) {
+	seen := map[string]bool{}
+	return func(what string, err error) {
+		if k := what + ": " + err.Error(); !seen[k] {
+			seen[k] = true
+			logf("warning: %s (logged once)", k)
+		}
+	}
 }
 
 func restConfig(kubeconfig string) (*rest.Config, error) {

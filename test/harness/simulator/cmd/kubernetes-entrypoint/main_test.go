@@ -296,3 +296,15 @@ func TestPrepareRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestOnceEach(t *testing.T) {
+	var lines []string
+	f := onceEach(func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) })
+	f("list endpointslices openstack/x", errors.New("forbidden"))
+	f("list endpointslices openstack/x", errors.New("forbidden"))
+	f("get job openstack/y", errors.New("forbidden"))
+	want := []string{"warning: list endpointslices openstack/x: forbidden (logged once)", "warning: get job openstack/y: forbidden (logged once)"}
+	if !reflect.DeepEqual(lines, want) {
+		t.Errorf("got %q, want %q", lines, want)
+	}
+}
