@@ -35,23 +35,30 @@ build_kubernetes() {
   quietly kubernetes _build_kubernetes
 }
 _build_kubernetes() {
-  local K=$KUBERNETES_VERSION gm m minor ld c
-  wrapper "$OSH_CACHE/build/kubernetes" 1.26.0
+  local c
+  k8s_build "$OSH_CACHE/build/kubernetes" kube-apiserver kube-controller-manager kube-scheduler kubectl
+  "$BIN/kube-apiserver" --version | grep -qx "Kubernetes v$KUBERNETES_VERSION"
+}
+
+# k8s_build DIR CMD...: builds k8s.io/kubernetes/cmd/CMD... at KUBERNETES_VERSION into $BIN, in a
+# wrapper module at DIR (the node's kubelet and kube-proxy use it too: one module download).
+k8s_build() {
+  local dir=$1 K=$KUBERNETES_VERSION gm m minor ld c tools=(); shift
+  wrapper "$dir" 1.26.0
   gm=$(go mod download -json "k8s.io/kubernetes@v$K" | jq -r .GoMod)
   # k8s.io/kubernetes replaces its staging modules with local paths: point each at its published twin.
   for m in $(sed -n 's#^[[:space:]]*\(k8s.io/[^ ]*\) => \./staging/.*#\1#p' "$gm"); do
     go mod edit -replace "$m=$m@v0.${K#1.}"
   done
   grep -E '^godebug ' "$gm" >> go.mod || true
-  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$K" "k8s.io/kubernetes/cmd/kube-controller-manager@v$K" \
-    "k8s.io/kubernetes/cmd/kube-scheduler@v$K" "k8s.io/kubernetes/cmd/kubectl@v$K"
+  for c in "$@"; do tools+=("k8s.io/kubernetes/cmd/$c@v$K"); done
+  go get -tool "${tools[@]}"
   minor=$(echo "$K" | cut -d. -f2)
   ld="-s -w -X k8s.io/component-base/version.gitVersion=v$K -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
   ld="$ld -X k8s.io/client-go/pkg/version.gitVersion=v$K -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
-  for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for c in "$@"; do
     go build -trimpath -ldflags "$ld" -o "$BIN/$c" "k8s.io/kubernetes/cmd/$c"
   done
-  "$BIN/kube-apiserver" --version | grep -qx "Kubernetes v$K"
 }
 
 build_kwok() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs (or reuses) everything the engine and the simulator need, built from Go modules and
 # Debian packages, cached per version under $OSH_CACHE so a second run only checks.
-# Usage: toolchain.sh [component...]   (default: all; the optional keystone only when named).
+# Usage: toolchain.sh [component...]   (default: all; the optional keystone and node only when named;
+# `node` is the group of a real node's pieces, see node/build.sh, and brings the apt step with it).
 # Prints one timing line per component.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -43,8 +44,9 @@ wrapper() { # dir go-version
 }
 
 apt_packages() {
-  local missing=()
-  for p in ceph-mon ceph-osd ceph-common bc jq openssl shellcheck; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  local missing=() extra=()
+  [ -z "$want_node" ] || extra=("${NODE_APT_PACKAGES[@]}")
+  for p in ceph-mon ceph-osd ceph-common bc jq openssl shellcheck "${extra[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
     log "apt-get install ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -140,6 +142,7 @@ check_npm_pins() {
 }
 
 . "$here/build-cluster.sh"
+. "$here/node/build.sh"
 
 # A real Keystone for tests (test/harness/keystone): a virtualenv of the system python3 with the
 # lock's exact wheels, checked against their hashes; nothing is resolved or built here. Not part of
@@ -167,8 +170,18 @@ _build_keystone() {
 }
 
 all=(apt pulumi langhost k8s-provider command-provider random-provider plugins etcd kubernetes kwok helm gateway-api sim-controller)
-optional=(keystone)
-want=("${@:-${all[@]}}")
+optional=(keystone node "${NODE_COMPONENTS[@]}")
+# `node` expands to its components; any of them brings the apt step, run first and once, which
+# then installs their packages too.
+want=() want_node=
+for c in "${@:-${all[@]}}"; do
+  case " node ${NODE_COMPONENTS[*]} " in *" $c "*) want_node=1 ;; esac
+  if [ "$c" = node ]; then want+=("${NODE_COMPONENTS[@]}"); else want+=("$c"); fi
+done
+if [ -n "$want_node" ]; then
+  rest=(); for c in "${want[@]}"; do [ "$c" = apt ] || rest+=("$c"); done
+  want=(apt "${rest[@]}")
+fi
 T0=$(date +%s)
 for c in "${want[@]}"; do
   case "$c" in
@@ -186,6 +199,15 @@ for c in "${want[@]}"; do
     helm) run_step "helm" "$OSH_CACHE/.done-helm-$HELM_VERSION" build_helm ;;
     gateway-api) run_step "gateway-api" "$OSH_CACHE/.done-$GATEWAY_API_CRDS" build_gateway_api ;;
     keystone) check_keystone_pins; run_step "keystone" "$KEYSTONE_STAMP" build_keystone ;;
+    kubelet) run_step "kubelet" "$OSH_CACHE/.done-kubelet-$KUBERNETES_VERSION" build_kubelet ;;
+    kube-proxy) run_step "kube-proxy" "$OSH_CACHE/.done-kube-proxy-$KUBERNETES_VERSION" build_kube_proxy ;;
+    pause) run_step "pause" "$OSH_CACHE/.done-pause-$KUBERNETES_VERSION" build_pause ;;
+    containerd) run_step "containerd" "$OSH_CACHE/.done-containerd-$CONTAINERD_VERSION" build_containerd ;;
+    runc) run_step "runc" "$OSH_CACHE/.done-runc-$RUNC_VERSION" build_runc ;;
+    cni-plugins) run_step "cni-plugins" "$OSH_CACHE/.done-cni-plugins-$CNI_PLUGINS_VERSION" build_cni_plugins ;;
+    crane) run_step "crane" "$OSH_CACHE/.done-crane-$CRANE_VERSION" build_crane ;;
+    coredns) run_step "coredns" "$OSH_CACHE/.done-coredns-$COREDNS_VERSION-$COREDNS_SRC" build_coredns ;;
+    entrypoint) run_step "kubernetes-entrypoint" "$OSH_CACHE/.done-entrypoint-$SIMULATOR_SRC" build_entrypoint ;;
     *) echo "unknown component $c (known: ${all[*]} ${optional[*]})" >&2; exit 2 ;;
   esac
 done

@@ -29,4 +29,16 @@ KEYSTONE_VERSION=29.1.0
 OPENSTACKCLIENT_VERSION=9.0.0
 KEYSTONE_PYTHON=3.11
 
+# A real node beside the kwok ones (the optional `node` group of toolchain.sh, test/harness/node):
+# kubelet, kube-proxy and the pause binary come from k8s.io/kubernetes at KUBERNETES_VERSION; the
+# rest from their own modules. containerd and the CNI plugins are pure Go; runc needs cgo and
+# libseccomp. CoreDNS is a slim main of ours over the coredns module (test/harness/node/coredns).
+CONTAINERD_VERSION=2.4.2
+RUNC_VERSION=1.5.3
+CNI_PLUGINS_VERSION=1.10.0
+CRANE_VERSION=0.22.1            # github.com/google/go-containerregistry: image assembly and a loopback registry
+COREDNS_VERSION=1.15.0
+
 OSH_CACHE="${OSH_PULUMI_CACHE:-$HOME/.cache/openstack-helm-pulumi}"
+# The node's CNI plugins: a directory of their own, off PATH (`bridge` would shadow iproute2's).
+NODE_CNI_BIN="$OSH_CACHE/cni/bin"

@@ -23,6 +23,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"openstack-helm-pulumi/harness/simulator/internal/deps"
+	"openstack-helm-pulumi/harness/simulator/internal/kube"
 	"openstack-helm-pulumi/harness/simulator/internal/policy"
 )
 
@@ -70,7 +71,7 @@ func newController(client kubernetes.Interface, factory informers.SharedInformer
 		slices:    factory.Discovery().V1().EndpointSlices().Lister(),
 		endpoints: factory.Core().V1().Endpoints().Lister(), //nolint:staticcheck
 		daemons:   factory.Apps().V1().DaemonSets().Lister(),
-		crs:       &crReader{clients: crClients, now: now},
+		crs:       kube.NewCRReader(crClients, now),
 	}
 	kick := func() {
 		select {
