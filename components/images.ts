@@ -134,6 +134,7 @@ function nearestOf(names: readonly string[], wrong: string): string | undefined 
         paths: Object.fromEntries(names.map((n) => [n, "string" as const])),
         openMaps: [],
         freeTrees: [],
+        usernames: {},
     };
     return nearestKey(inv, wrong);
 }
