@@ -30,6 +30,7 @@ import {
     stackUrns,
     stopSimulatorIfStarted,
     timed,
+    timedAsync,
     timeline,
     timings,
     urlPassword,
@@ -44,16 +45,6 @@ const CHARTS_DIR = path.join(WORK_DIR, "charts");
 let startedSimulator = false;
 const jsonpath = (kind: string, name: string, p: string, ns = NS) => kubectl("-n", ns, "get", kind, name, "-o", `jsonpath=${p}`);
 
-async function timedAsync<T>(phase: string, f: () => Promise<T>): Promise<T> {
-    const t0 = process.hrtime.bigint();
-    try {
-        return await f();
-    } finally {
-        const s = Number(process.hrtime.bigint() - t0) / 1e9;
-        timings.push([phase, s]);
-        console.log(`e2e: phase ${phase} ${s.toFixed(1)}s`);
-    }
-}
 /** The real Keystone the verification runs against (started by the test that needs it). */
 let keystone: { url: string; stop(): Promise<void> } | undefined;
 const KEYSTONE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "osh-e2e-keystone-"));
