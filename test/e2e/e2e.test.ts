@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { poolCreateScript, poolDeleteScript, userCreateScript, userDeleteScript } from "../../components/ceph";
-import { installedCharts } from "../../components/charts";
+import { poolCreateScript, poolDeleteScript, userCreateScript, userDeleteScript } from "../../components/commands/ceph";
+import { installedCharts } from "../../components/catalog/charts";
 import { ensureUser, issueToken, registerService, startKeystone } from "../harness/keystone";
 import { jobEnvs, servicesToRegister, usersToRegister } from "./cluster-catalog";
 import {

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { installedCharts } from "../../components/charts";
+import { installedCharts } from "../../components/catalog/charts";
 import {
     MINUTE,
     NS,

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { INVENTORY_FILE, InventoryFile, inventoryFromCheckout } from "../../components/chartValues";
+import { INVENTORY_FILE, InventoryFile, inventoryFromCheckout } from "../../components/catalog/inventory";
 import { CHARTS, DEFAULT_CHART_VERSIONS } from "../../components/config";
 
 const [repo, commitArg] = process.argv.slice(2);

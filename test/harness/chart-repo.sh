@@ -4,7 +4,7 @@
 # for real: Helm fetches index.yaml and the packages over HTTP, as from upstream's repository.
 #
 #   chart-repo.sh start DIR
-#       Packages every fixture chart at its pinned version (components/charts.ts, CHART_CATALOG,
+#       Packages every fixture chart at its pinned version (components/catalog/charts.ts, CHART_CATALOG,
 #       so the default chartVersions find them), helm-toolkit bundled into each package, indexes
 #       DIR and serves it (test/harness/chart-repo-server.cjs, pid in DIR/server.pid, URL in
 #       DIR/url, requests in DIR/server.log). Prints the URL. With the server already running it
@@ -72,7 +72,7 @@ reindex() { "$HELM" repo index "$dir" --url "$(url)"; }
 # Each fixture chart and its pinned version, from the chart catalog.
 pinned_versions() {
   (cd "$repo" && node --import tsx -e \
-    'for (const c of require("./components/charts").CHART_CATALOG) console.log(c.name, c.version);')
+    'for (const c of require("./components/catalog/charts").CHART_CATALOG) console.log(c.name, c.version);')
 }
 
 start_server() {
@@ -97,11 +97,11 @@ cmd_start() {
   scratch
   local chart version count=0
   while read -r chart version; do
-    [ -d "$FIXTURES/$chart" ] || die "no fixture chart $chart (components/charts.ts names it)"
+    [ -d "$FIXTURES/$chart" ] || die "no fixture chart $chart (components/catalog/charts.ts names it)"
     package "$chart" "$version"
     count=$((count + 1))
   done < <(pinned_versions)
-  [ "$count" -gt 0 ] || die "no pinned chart versions read from components/charts.ts"
+  [ "$count" -gt 0 ] || die "no pinned chart versions read from components/catalog/charts.ts"
   start_server
   reindex
   log "$count charts at their pinned versions in $dir, served at $(url)"

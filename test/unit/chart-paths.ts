@@ -1,6 +1,6 @@
 // Checks values paths against the real charts at the pinned versions: the program's committed
 // inventory (components/data/chart-values.json, made from the charts by test/harness/chart-inventory.ts).
-import { ChartInventory, checkOverrides, pinnedInventory } from "../../components/chartValues";
+import { ChartInventory, checkOverrides, pinnedInventory } from "../../components/catalog/inventory";
 import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS } from "../../components/config";
 
 export function inventory(chart: string): ChartInventory | undefined {

@@ -18,8 +18,8 @@ import {
     parseChartIndex,
     shownUrl,
     useIndexStandIn,
-} from "../../components/chartRepository";
-import { CHART_CATALOG } from "../../components/charts";
+} from "../../components/probes/repository";
+import { CHART_CATALOG } from "../../components/catalog/charts";
 import { ConfigError, StackConfig, loadConfig } from "../../components/config";
 import { installMocks } from "./mocks";
 import { chartIndexYaml, devStackConfig, evaluateProgram, schemaDefaults } from "./program-fixture";

@@ -1,4 +1,4 @@
-// The shape every layer shares (components/layer.ts): read from the sources, since what a
+// The shape every layer shares (components/layers/layer.ts): read from the sources, since what a
 // component registers as outputs and what it declares public must not drift apart.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -6,9 +6,9 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ROOT } from "./program-fixture";
 
+// Every layer lives in components/layers/; any other .ts under components/ must not be one.
 const COMPONENTS = path.join(ROOT, "components");
-const sources = fs
-    .readdirSync(COMPONENTS)
+const sources = (fs.readdirSync(COMPONENTS, { recursive: true }) as string[])
     .filter((f) => f.endsWith(".ts"))
     .map((f) => [f, fs.readFileSync(path.join(COMPONENTS, f), "utf8")] as const);
 const layers = sources.filter(([, src]) => /export class \w+ extends Layer\b/.test(src));
@@ -16,18 +16,18 @@ const layers = sources.filter(([, src]) => /export class \w+ extends Layer\b/.te
 describe("the layer skeleton", () => {
     it("is what all ten components are built on", () => {
         assert.deepEqual(layers.map(([f]) => f).sort(), [
-            "compute.ts",
-            "dnsRbac.ts",
-            "identity.ts",
-            "image.ts",
-            "infra.ts",
-            "network.ts",
-            "preflight.ts",
-            "readiness.ts",
-            "storage.ts",
-            "verification.ts",
+            "layers/compute.ts",
+            "layers/dnsRbac.ts",
+            "layers/identity.ts",
+            "layers/image.ts",
+            "layers/infra.ts",
+            "layers/network.ts",
+            "layers/preflight.ts",
+            "layers/readiness.ts",
+            "layers/storage.ts",
+            "layers/verification.ts",
         ]);
-        for (const [f, src] of sources.filter(([f]) => f !== "layer.ts")) {
+        for (const [f, src] of sources.filter(([f]) => f !== "layers/layer.ts")) {
             assert.ok(!src.includes("extends pulumi.ComponentResource"), `${f} should extend the skeleton`);
         }
     });

@@ -3,8 +3,8 @@
 // glance, so it gets glance's own password, and the program generates no copy of it.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { CHARTS } from "../../components/charts";
-import { pinnedInventory } from "../../components/chartValues";
+import { CHARTS } from "../../components/catalog/charts";
+import { pinnedInventory } from "../../components/catalog/inventory";
 import { DEFAULT_CHART_VERSIONS } from "../../components/config";
 import { ALL_OPTIONS_SECRET_KEYS, FIXTURE_CHARTS, ProgramRun, allOptionsConfig, byType, runProgram } from "./program-fixture";
 import { UserSecrets, checkoutUsernames, passwordResource, userSecrets, usersWithSeveralSecrets } from "./user-secrets";

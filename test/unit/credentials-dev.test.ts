@@ -2,8 +2,8 @@
 // the committed inventory's default usernames, gets one secret across every chart.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { DEFAULT_CHART_VERSIONS } from "../../components/charts";
-import { pinnedInventory } from "../../components/chartValues";
+import { DEFAULT_CHART_VERSIONS } from "../../components/catalog/charts";
+import { pinnedInventory } from "../../components/catalog/inventory";
 import { ProgramRun, devStackConfig, runProgram } from "./program-fixture";
 import { UserSecrets, passwordResource, userSecrets, usersWithSeveralSecrets } from "./user-secrets";
 

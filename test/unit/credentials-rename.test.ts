@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { loadConfig } from "../../components/config";
-import { planUsers } from "../../components/credentials";
+import { planUsers } from "../../components/layers/credentials";
 import {
     ALL_OPTIONS_SECRET_KEYS,
     FIXTURE_CHARTS,

@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
-import { ClusterProbe, clusterProblems } from "../../components/clusterProbe";
+import { ClusterProbe, clusterProblems } from "../../components/probes/cluster";
 import { ConfigError, StackConfig, loadConfig } from "../../components/config";
-import { PUBLIC_APIS, publicEndpointValues, publicUrl } from "../../components/endpoints";
-import { publicRoutes } from "../../components/routes";
+import { PUBLIC_APIS, publicEndpointValues, publicUrl } from "../../components/catalog/endpoints";
+import { publicRoutes } from "../../components/layers/routes";
 import { installMocks, promiseOf, registered } from "./mocks";
 import { devStackConfig, schemaDefaults } from "./program-fixture";
 

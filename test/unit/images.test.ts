@@ -5,12 +5,12 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS } from "../../components/charts";
-import { imageTagsFromCheckout, pinnedInventory } from "../../components/chartValues";
-import { ClusterProbe, clusterProblems } from "../../components/clusterProbe";
+import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS } from "../../components/catalog/charts";
+import { imageTagsFromCheckout, pinnedInventory } from "../../components/catalog/inventory";
+import { ClusterProbe, clusterProblems } from "../../components/probes/cluster";
 import { ConfigError, StackConfig, loadConfig } from "../../components/config";
-import { valuePaths } from "../../components/helm";
-import { imagePlan, imageValues, mirrored, parseImageRef, prefixProblem, referenceProblem } from "../../components/images";
+import { valuePaths } from "../../components/release/helm";
+import { imagePlan, imageValues, mirrored, parseImageRef, prefixProblem, referenceProblem } from "../../components/catalog/images";
 import { unknownPaths } from "./chart-paths";
 import { fixtureCopy, renderChart, skipWithoutHelm } from "./fixture-render";
 import { FIXTURE_CHARTS, ProgramRun, byType, devStackConfig, release, runProgram } from "./program-fixture";

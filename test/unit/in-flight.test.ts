@@ -19,7 +19,7 @@ import {
     processKind,
     releaseInFlight,
     sameStack,
-} from "../../components/inFlight";
+} from "../../components/recovery/inFlight";
 
 const PROJECT_DIR = "/home/op/osh";
 const HOME = "/home/op";

@@ -1,7 +1,7 @@
 // The dev stack's install order: every chart at once, after what must exist (install-order.ts).
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { installedCharts } from "../../components/charts";
+import { installedCharts } from "../../components/catalog/charts";
 import { assertInstallOrder, releaseEdges } from "./install-order";
 import { ProgramRun, devRun, release } from "./program-fixture";
 

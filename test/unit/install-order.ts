@@ -3,7 +3,7 @@
 // edge; what a chart's own hooks and pods wait for is not. Used by the dev-stack test
 // (install-order.test.ts) and the all-options one (program-options.test.ts).
 import assert from "node:assert/strict";
-import { ChartName } from "../../components/charts";
+import { ChartName } from "../../components/catalog/charts";
 import { afterReleases, atOnce, loadGraph as loadModelGraph, simulate } from "../harness/bench/model";
 import { loadGraph } from "../harness/dependency-graph";
 import { Registered } from "./mocks";

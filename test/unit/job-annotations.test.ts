@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { checkOverrides, inventoryFromCheckout } from "../../components/chartValues";
+import { checkOverrides, inventoryFromCheckout } from "../../components/catalog/inventory";
 import { loadConfig } from "../../components/config";
 import { inventory } from "./chart-paths";
 import { fixtureCopy, renderChart, skipWithoutHelm } from "./fixture-render";

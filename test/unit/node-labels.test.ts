@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { NODE_LABELS_SCRIPT } from "../../components/layer";
-import { script, scriptPath } from "../../components/shell";
+import { NODE_LABELS_SCRIPT } from "../../components/layers/layer";
+import { script, scriptPath } from "../../components/commands/shell";
 import { standinKubectl } from "./standin";
 
 // $STANDIN_STATE/nodes/<node>/<field manager>: the labels that manager holds on the node, one

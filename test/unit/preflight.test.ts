@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { PREFLIGHT_SCRIPT, preflightEnvironment } from "../../components/preflight";
-import { scriptPath } from "../../components/shell";
+import { PREFLIGHT_SCRIPT, preflightEnvironment } from "../../components/layers/preflight";
+import { scriptPath } from "../../components/commands/shell";
 import { standinKubectl } from "./standin";
 
 const STANDIN = String.raw`#!/bin/bash

@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { IndexFetcher, useIndexStandIn } from "../../components/chartRepository";
-import { CHART_CATALOG } from "../../components/charts";
+import { IndexFetcher, useIndexStandIn } from "../../components/probes/repository";
+import { CHART_CATALOG } from "../../components/catalog/charts";
 import { Read, Registered, errorHooks, installMocks, promiseOf, reads, registered } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "../..");

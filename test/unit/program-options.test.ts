@@ -2,8 +2,8 @@
 // Heat, a local openstack-helm checkout, an adopted namespace, purge on destroy.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { CHARTS, CHART_CATALOG } from "../../components/charts";
-import { valuePaths } from "../../components/helm";
+import { CHARTS, CHART_CATALOG } from "../../components/catalog/charts";
+import { valuePaths } from "../../components/release/helm";
 import { credentialPaths, unknownPaths } from "./chart-paths";
 import { assertInstallOrder } from "./install-order";
 import { assertPublicEndpoints } from "./routes-check";

@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { READINESS_SCRIPT, STUCK_PODS_SCRIPT } from "../../components/readiness";
-import { scriptPath } from "../../components/shell";
+import { READINESS_SCRIPT, STUCK_PODS_SCRIPT } from "../../components/layers/readiness";
+import { scriptPath } from "../../components/commands/shell";
 import { standinKubectl } from "./standin";
 
 // Answers the jsonpath query from $S/workloads-<poll> (the last file once polls run out), and

@@ -14,7 +14,7 @@ import {
     planRecovery,
     recoveredState,
     stackReleases,
-} from "../../components/recovery";
+} from "../../components/recovery/plan";
 
 const PREFIX = "urn:pulumi:dev::openstack-helm-pulumi::";
 const PROVIDER = `${PREFIX}pulumi:providers:kubernetes::kubernetes::04da6b54-80e4-46f7-96ec-b56ff0331ba9`;

@@ -15,7 +15,7 @@ import {
     releaseFailureHook,
     releaseFailureReport,
     tailLines,
-} from "../../components/releaseFailures";
+} from "../../components/release/failures";
 import { installMocks } from "./mocks";
 import { allOptionsRun, byType } from "./program-fixture";
 import { standinKubectl } from "./standin";

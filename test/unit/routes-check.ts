@@ -2,8 +2,8 @@
 // public URL its chart will register, derived from the values the chart receives the way
 // helm-toolkit renders it, must be a routed host whose route leads to the chart's Service.
 import assert from "node:assert/strict";
-import { ChartName } from "../../components/charts";
-import { PUBLIC_APIS, chartReadsEndpoint } from "../../components/endpoints";
+import { ChartName } from "../../components/catalog/charts";
+import { PUBLIC_APIS, chartReadsEndpoint } from "../../components/catalog/endpoints";
 import { loadGraph } from "../harness/dependency-graph";
 import { ProgramRun, byType, get, release } from "./program-fixture";
 

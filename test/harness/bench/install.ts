@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CHART_CATALOG, chartSpec } from "../../../components/charts";
+import { CHART_CATALOG, chartSpec } from "../../../components/catalog/charts";
 import { DEFAULT_DURATIONS, Durations, atOnce, loadGraph, simulate } from "./model";
 
 const ROOT = path.resolve(__dirname, "../../..");

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Layer } from "./layer";
-import { script } from "./shell";
+import { script } from "../commands/shell";
 
 export interface ReadinessArgs {
     /** The OpenStack namespace whose workloads must be ready. */

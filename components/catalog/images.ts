@@ -12,8 +12,8 @@
 // whole path. Tags and digests are kept. Two sources that would land on one target (the same
 // path and tag under two hosts) are refused.
 import { CHARTS, ChartName } from "./charts";
-import { ChartInventory, imageTagsFromCheckout, nearestKey, pinnedInventory } from "./chartValues";
-import { Values } from "./helm";
+import { ChartInventory, imageTagsFromCheckout, nearestKey, pinnedInventory } from "./inventory";
+import { Values } from "../release/helm";
 
 /** A container image reference, split as container runtimes read it. */
 export interface ImageRef {

@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CephCommandContext, CephUserSpec, cephPool, cephUser } from "./ceph";
-import { StackConfig } from "./config";
+import { CephCommandContext, CephUserSpec, cephPool, cephUser } from "../commands/ceph";
+import { StackConfig } from "../config";
 import { Credentials } from "./credentials";
-import { deleteOrderMarker } from "./destroyOrder";
-import { osRelease } from "./helm";
+import { deleteOrderMarker } from "../release/destroyOrder";
+import { osRelease } from "../release/helm";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { password } from "./secrets";

@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
-import * as path from "path";
-import { CephCommandContext, MonitorMap, cephConf, cephPool, cephRead, parseMonDump } from "./ceph";
-import { StackConfig } from "./config";
+import { CephCommandContext, MonitorMap, cephConf, cephPool, cephRead, parseMonDump } from "../commands/ceph";
+import { StackConfig } from "../config";
+import { scriptPath } from "../commands/shell";
 import { Layer } from "./layer";
 
-export const REFRESHER_SCRIPT_PATH = path.join(__dirname, "scripts", "update-ceph-config.sh");
 export const REFRESHER_SCRIPT_NAME = "update-ceph-config.sh";
+export const REFRESHER_SCRIPT_PATH = scriptPath(REFRESHER_SCRIPT_NAME);
 /** The two objects the charts read: ceph.conf from ConfigMap ceph-etc, the admin key from Secret pvc-ceph-client-key (key `key`). */
 export const CEPH_ETC = "ceph-etc";
 export const CEPH_ADMIN_SECRET = "pvc-ceph-client-key";

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig, nodesWithRole, openvswitchNodes } from "./config";
+import { StackConfig, nodesWithRole, openvswitchNodes } from "../config";
 import { Credentials } from "./credentials";
-import { osRelease } from "./helm";
+import { osRelease } from "../release/helm";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { Shared, neutronValues, openvswitchValues } from "./values";

@@ -3,7 +3,7 @@
 //
 // loadConfig() checks every key, collects every problem and throws one ConfigError naming each
 // key and its fix, so a bad stack fails before anything is changed.
-import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS, installedCharts } from "./charts";
+import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS, installedCharts } from "../catalog/charts";
 import {
     ChartInventory,
     USER_ENDPOINT,
@@ -11,10 +11,10 @@ import {
     inventoryFromCheckout,
     pinnedInventory,
     usernamesFromCheckout,
-} from "./chartValues";
-import { PUBLIC_APIS, PUBLIC_SERVICES, PublicScheme, PublicService, RoutedApi } from "./endpoints";
-import { ImageSettings, imageSettings } from "./images";
-import { shq } from "./shell";
+} from "../catalog/inventory";
+import { PUBLIC_APIS, PUBLIC_SERVICES, PublicScheme, PublicService, RoutedApi } from "../catalog/endpoints";
+import { ImageSettings, imageSettings } from "../catalog/images";
+import { shq } from "../commands/shell";
 
 export { CHARTS, DEFAULT_CHART_VERSIONS };
 export type { ChartName };

@@ -1,8 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "./charts";
+import { CHARTS } from "../catalog/charts";
 import { Layer } from "./layer";
-import { script } from "./shell";
+import { script } from "../commands/shell";
 
 export interface PreflightArgs {
     /** The OpenStack namespace to check. */

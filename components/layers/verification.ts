@@ -1,10 +1,10 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig, nodesWithRole, openvswitchNodes } from "./config";
-import { CATALOG_ENTRIES, publicUrl } from "./endpoints";
+import { StackConfig, nodesWithRole, openvswitchNodes } from "../config";
+import { CATALOG_ENTRIES, publicUrl } from "../catalog/endpoints";
 import { Layer } from "./layer";
-import { script } from "./shell";
+import { script } from "../commands/shell";
 import { KEYSTONE_ADMIN } from "./values";
 
 export const VERIFY_SCRIPT = "verify.cjs";

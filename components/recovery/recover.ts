@@ -20,7 +20,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CHARTS } from "../charts";
+import { CHARTS } from "../catalog/charts";
 import { DEFAULTS } from "../config";
 import {
     ObjectTimes,
@@ -36,7 +36,7 @@ import {
     processKind,
     pulumiHome,
     releaseInFlight,
-} from "../inFlight";
+} from "./inFlight";
 import {
     ClusterFacts,
     ExportedStack,
@@ -48,7 +48,7 @@ import {
     planRecovery,
     recoveredState,
     stackReleases,
-} from "../recovery";
+} from "./plan";
 
 const args = process.argv.slice(2);
 const dryRun = args.includes("--dry-run");

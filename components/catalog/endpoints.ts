@@ -2,7 +2,7 @@
 // both the route (Ingress or HTTPRoute) and every chart's `endpoints.<type>` public override are
 // made, so the catalog, the services' own config and the routes cannot disagree.
 import { ChartName, DEFAULT_CHART_VERSIONS } from "./charts";
-import { pinnedInventory } from "./chartValues";
+import { pinnedInventory } from "./inventory";
 
 /** A routed API: facts of the chart that serves it, at the pinned versions. */
 export interface PublicApi {

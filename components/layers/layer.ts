@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, StackConfig } from "./config";
-import { clusterEnvironment, script } from "./shell";
+import { PROJECT, StackConfig } from "../config";
+import { clusterEnvironment, script } from "../commands/shell";
 
 export const NODE_LABELS_SCRIPT = "node-labels.sh";
 

@@ -3,12 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { ChartName, chartSpec } from "./charts";
-import { StackConfig } from "./config";
-import { publicEndpointValues } from "./endpoints";
-import { imageValues } from "./images";
-import { releaseFailureHook } from "./releaseFailures";
-import { clusterEnvironment } from "./shell";
+import { ChartName, chartSpec } from "../catalog/charts";
+import { StackConfig } from "../config";
+import { publicEndpointValues } from "../catalog/endpoints";
+import { imageValues } from "../catalog/images";
+import { releaseFailureHook } from "./failures";
+import { clusterEnvironment } from "../commands/shell";
 
 /** A values tree whose leaves may be Outputs (credentials). */
 export type Values = { [key: string]: ValueLeaf };

@@ -1,7 +1,7 @@
 // Cluster state the config depends on, checked while the program runs (so at preview, before
 // anything changes): the CRDs and objects a route setting names must exist, and the image pull Secret.
 import { execFileSync } from "child_process";
-import { PROJECT, StackConfig } from "./config";
+import { PROJECT, StackConfig } from "../config";
 
 /** Whether `kubectl get <args>` finds the object; an error string when the cluster could not say. */
 export type ClusterProbe = (args: readonly string[]) => "found" | "missing" | { readonly error: string };

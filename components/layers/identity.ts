@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "./config";
+import { StackConfig } from "../config";
 import { Credentials } from "./credentials";
-import { deleteOrderMarker } from "./destroyOrder";
-import { publicUrl } from "./endpoints";
-import { osRelease } from "./helm";
+import { deleteOrderMarker } from "../release/destroyOrder";
+import { publicUrl } from "../catalog/endpoints";
+import { osRelease } from "../release/helm";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { password } from "./secrets";

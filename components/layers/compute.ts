@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ChartName, StackConfig, nodesWithRole } from "./config";
+import { ChartName, StackConfig, nodesWithRole } from "../config";
 import { Credentials } from "./credentials";
-import { osRelease } from "./helm";
+import { osRelease } from "../release/helm";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { CephClient, Shared, cinderValues, heatValues, libvirtValues, novaValues, placementValues } from "./values";

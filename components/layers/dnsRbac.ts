@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { StackConfig } from "./config";
+import { StackConfig } from "../config";
 import { Layer } from "./layer";
 
 /** The seed's CoreDNS rules: list/watch what CoreDNS resolves. */

@@ -11,8 +11,9 @@ export function script(name: string): string {
     return fs.readFileSync(scriptPath(name), "utf8");
 }
 
+/** components/scripts/: the script payloads sit beside this folder, not in it. */
 export function scriptPath(name: string): string {
-    return path.join(__dirname, "scripts", name);
+    return path.join(__dirname, "..", "scripts", name);
 }
 
 /**

@@ -6,8 +6,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import { fileURLToPath } from "url";
-import { installedCharts } from "./charts";
-import { PROJECT, StackConfig } from "./config";
+import { installedCharts } from "../catalog/charts";
+import { PROJECT, StackConfig } from "../config";
 
 /** Chart name -> the versions the repository's index lists for it. */
 export type ChartIndex = ReadonlyMap<string, readonly string[]>;

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartName } from "./charts";
-import { StackConfig } from "./config";
-import { RoutedApi } from "./endpoints";
+import { ChartName } from "../catalog/charts";
+import { StackConfig } from "../config";
+import { RoutedApi } from "../catalog/endpoints";
 
 /** Gateway API's HTTPRoute, standard channel. */
 export const HTTP_ROUTE = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute" } as const;
