@@ -13,7 +13,7 @@
 // path and tag under two hosts) are refused.
 import { CHARTS, ChartName } from "./charts";
 import { ChartInventory, imageTagsFromCheckout, nearestKey, pinnedInventory } from "./inventory";
-import { Values } from "../release/helm";
+import { Values } from "../release/valueTree";
 
 /** A container image reference, split as container runtimes read it. */
 export interface ImageRef {

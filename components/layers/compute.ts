@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ChartName, StackConfig, nodesWithRole } from "../config";
 import { Credentials } from "./credentials";
-import { osRelease } from "../release/helm";
+import { osRelease } from "../release/release";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { CephClient, Shared, cinderValues, heatValues, libvirtValues, novaValues, placementValues } from "./values";

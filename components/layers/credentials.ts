@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { ChartLayer, ChartName, chartSpec, installedCharts } from "../catalog/charts";
 import type { StackConfig } from "../config";
-import type { Values } from "../release/helm";
+import type { Values } from "../release/valueTree";
 import { password } from "./secrets";
 
 /** The user the program names itself in every chart's Keystone admin entry (keystone bootstraps it). */

@@ -4,7 +4,7 @@ import { CephCommandContext, CephUserSpec, cephPool, cephUser } from "../command
 import { StackConfig } from "../config";
 import { Credentials } from "./credentials";
 import { deleteOrderMarker } from "../release/destroyOrder";
-import { osRelease } from "../release/helm";
+import { osRelease } from "../release/release";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { password } from "./secrets";

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, nodesWithRole, openvswitchNodes } from "../config";
 import { Credentials } from "./credentials";
-import { osRelease } from "../release/helm";
+import { osRelease } from "../release/release";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { Shared, neutronValues, openvswitchValues } from "./values";

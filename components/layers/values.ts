@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
 import { KEYSTONE_ADMIN_USER } from "./credentials";
-import { Values, deepMerge } from "../release/helm";
+import { Values, deepMerge } from "../release/valueTree";
 
 // Values builders, one per chart: pure functions from config and credentials to the nested
 // values the real charts read. Every path here exists in the chart at the pinned commit

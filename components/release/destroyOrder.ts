@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dependsOnOf } from "./helm";
+import { dependsOnOf } from "./release";
 
 /**
  * Destroy order without install order. `pulumi destroy` deletes in rounds (the engine's

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { localChartDigest } from "../../components/release/helm";
+import { localChartDigest } from "../../components/release/source";
 import { FIXTURE_CHARTS } from "./program-fixture";
 
 let checkout: string;

@@ -9,7 +9,7 @@ import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS } from "../../components/cata
 import { imageTagsFromCheckout, pinnedInventory } from "../../components/catalog/inventory";
 import { ClusterProbe, clusterProblems } from "../../components/probes/cluster";
 import { ConfigError, StackConfig, loadConfig } from "../../components/config";
-import { valuePaths } from "../../components/release/helm";
+import { valuePaths } from "../../components/release/valueTree";
 import { imagePlan, imageValues, mirrored, parseImageRef, prefixProblem, referenceProblem } from "../../components/catalog/images";
 import { unknownPaths } from "./chart-paths";
 import { fixtureCopy, renderChart, skipWithoutHelm } from "./fixture-render";

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { CHARTS, CHART_CATALOG } from "../../components/catalog/charts";
-import { valuePaths } from "../../components/release/helm";
+import { valuePaths } from "../../components/release/valueTree";
 import { credentialPaths, unknownPaths } from "./chart-paths";
 import { assertInstallOrder } from "./install-order";
 import { assertPublicEndpoints } from "./routes-check";

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { before, describe, it } from "node:test";
 import { CHART_CATALOG, installedCharts } from "../../components/catalog/charts";
-import { valuePaths } from "../../components/release/helm";
+import { valuePaths } from "../../components/release/valueTree";
 import { NODE_LABELS_SCRIPT } from "../../components/layers/layer";
 import { scriptPath } from "../../components/commands/shell";
 import { credentialPaths, isCredentialPath, unknownPaths } from "./chart-paths";

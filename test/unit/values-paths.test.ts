@@ -2,7 +2,7 @@
 // the keys the seed used that no chart has.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { deepMerge, valuePaths } from "../../components/release/helm";
+import { deepMerge, valuePaths } from "../../components/release/valueTree";
 import { credentialPaths, unknownPaths } from "./chart-paths";
 
 describe("values paths against the charts", () => {
