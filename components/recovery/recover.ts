@@ -4,12 +4,12 @@
 // environment `pulumi up` had (backend, passphrase); it reaches the cluster through the stack's
 // kubeconfig/kubeContext.
 //
-// 0. Nothing is changed while work on the stack is still in flight (components/inFlight.ts): a
+// 0. Nothing is changed while work on the stack is still in flight (components/recovery/inFlight.ts): a
 //    `pulumi` process of this stack (lock or no lock), a plugin left by one that is gone, a release
 //    Helm may still be working on. recover names it and stops; `--wait` waits until it is gone.
 // 1. A stale lock of the interrupted run (this host, its process gone) is removed with
 //    `pulumi cancel`; a live one stops here.
-// 2. Each pending CREATE is decided (components/recovery.ts): a deployed release or an existing
+// 2. Each pending CREATE is decided (components/recovery/plan.ts): a deployed release or an existing
 //    object is adopted with its parent and provider; a release that never finished its first
 //    install is uninstalled without hooks and its hook objects deleted; anything else is forgotten.
 //    Releases interrupted in an upgrade are rolled back to their last deployed revision.
@@ -22,21 +22,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { CHARTS } from "../catalog/charts";
 import { DEFAULTS } from "../config";
-import {
-    ObjectTimes,
-    PENDING,
-    ProcessInfo,
-    ProcessVerdict,
-    ReleaseActivity,
-    StackIdentity,
-    describeRefusal,
-    findProject,
-    inFlightProcesses,
-    lastWrite,
-    processKind,
-    pulumiHome,
-    releaseInFlight,
-} from "./inFlight";
+import { listFiles, processAlive, processes, readIfExists, selfAndAncestors } from "./host";
+import { ProcessVerdict, StackIdentity, describeRefusal, findProject, inFlightProcesses, pulumiHome } from "./inFlight";
 import {
     ClusterFacts,
     ExportedStack,
@@ -49,6 +36,7 @@ import {
     recoveredState,
     stackReleases,
 } from "./plan";
+import { ObjectTimes, PENDING, ReleaseActivity, lastWrite, releaseInFlight } from "./releaseActivity";
 
 const args = process.argv.slice(2);
 const dryRun = args.includes("--dry-run");
@@ -114,14 +102,6 @@ function stackIdentity(): StackIdentity {
     };
 }
 
-function readIfExists(file: string): string | undefined {
-    try {
-        return fs.readFileSync(file, "utf8");
-    } catch {
-        return undefined;
-    }
-}
-
 /** The lock files a file backend holds for this stack (an interrupted run leaves its own behind). */
 function staleLock(id: StackIdentity): void {
     const backend = /^file:\/\/(\S+)/.exec(id.backend)?.[1];
@@ -142,78 +122,6 @@ function staleLock(id: StackIdentity): void {
         say(`the interrupted run's lock is left (its process is gone): pulumi cancel`);
         if (!dryRun) pulumi("cancel", "--yes");
     }
-}
-
-function listFiles(dir: string): string[] {
-    if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-        const p = path.join(dir, e.name);
-        return e.isDirectory() ? listFiles(p) : [p];
-    });
-}
-
-function processAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-    } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM";
-    }
-    // A killed process its parent has not reaped yet (a zombie) is gone all the same.
-    try {
-        return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
-    } catch {
-        return true;
-    }
-}
-
-/** When this host booted (ms), for the processes' start times. */
-const bootTime = Number(/^btime (\d+)/m.exec(readIfExists("/proc/stat") ?? "")?.[1] ?? 0) * 1000;
-
-/** Every process of this host as /proc shows it; the directory and environment of Pulumi's own only. */
-function processes(): ProcessInfo[] {
-    let pids: string[];
-    try {
-        pids = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
-    } catch {
-        return []; // no /proc (not Linux): only the cluster can tell
-    }
-    const out: ProcessInfo[] = [];
-    for (const pid of pids) {
-        const stat = readIfExists(`/proc/${pid}/stat`);
-        const cmdline = readIfExists(`/proc/${pid}/cmdline`);
-        // "pid (comm) S ppid …": the command may hold spaces and parentheses, the fields after it do not.
-        const fields = stat ? stat.slice(stat.lastIndexOf(")") + 2).split(" ") : [];
-        if (fields.length < 20 || cmdline === undefined) continue; // gone meanwhile
-        const argv = cmdline.split("\0");
-        if (argv[argv.length - 1] === "") argv.pop();
-        // Field 22, starttime, in clock ticks (USER_HZ, 100 on Linux) after boot.
-        const startedAt = bootTime + (Number(fields[19]) * 1000) / 100;
-        const p: ProcessInfo = { pid: Number(pid), ppid: Number(fields[1]), state: fields[0], argv, startedAt };
-        if (processKind(p)) {
-            try {
-                p.cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-            } catch {
-                // another user's process: left unreadable
-            }
-            const environ = readIfExists(`/proc/${pid}/environ`);
-            if (environ !== undefined)
-                p.env = Object.fromEntries(
-                    environ
-                        .split("\0")
-                        .flatMap((kv) => (kv.includes("=") ? [[kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]] : [])),
-                );
-        }
-        out.push(p);
-    }
-    return out;
-}
-
-/** recover's own process and its ancestors (npm, the shell): never in flight. */
-function selfAndAncestors(procs: readonly ProcessInfo[]): number[] {
-    const byPid = new Map(procs.map((p) => [p.pid, p]));
-    const out: number[] = [];
-    for (let pid: number | undefined = process.pid; pid && !out.includes(pid); pid = byPid.get(pid)?.ppid) out.push(pid);
-    return out;
 }
 
 /** The stack's releases in a pending operation, with when it started and when their objects were last written. */

@@ -1,25 +1,22 @@
 // The rules `npm run recover` uses to find work still in flight on the stack before it changes
-// anything (components/inFlight.ts), fed /proc-like snapshots and Helm's records.
+// anything (components/recovery/inFlight.ts, releaseActivity.ts), fed /proc-like snapshots and Helm's records.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import {
     PendingRelease,
     ProcessInfo,
-    QUIET_SECONDS,
     ReadFile,
-    ReleaseActivity,
     StackIdentity,
     cliChanges,
     describeRefusal,
     inFlightProcesses,
-    lastWrite,
     normalizeBackend,
     parseCli,
     processKind,
-    releaseInFlight,
     sameStack,
 } from "../../components/recovery/inFlight";
+import { QUIET_SECONDS, ReleaseActivity, lastWrite, releaseInFlight } from "../../components/recovery/releaseActivity";
 
 const PROJECT_DIR = "/home/op/osh";
 const HOME = "/home/op";
