@@ -11,7 +11,7 @@ import { dependsOnOf } from "./release";
  * depending on them would make its install wait for what its own pods already wait for. So it
  * depends on this marker instead: a Command that does nothing, created at once, that depends on
  * what the needed releases depend on (and is parented and fed like them), which puts it at their
- * depth and the release one deeper. test/unit/install-order.ts replays the engine's rounds.
+ * depth and the release one deeper. test/support/install-order.ts replays the engine's rounds.
  */
 export function deleteOrderMarker(
     name: string,

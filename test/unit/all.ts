@@ -1,6 +1,6 @@
 // Every unit file (test/unit/*.test.ts) in one process, each as a suite named after its file: the
 // SDKs load once (about a second and a half a process) and the program runs once per config
-// (program-fixture.ts runProgram), where a process per file paid both again for each file.
+// (test/support/program-fixture.ts runProgram), where a process per file paid both again for each file.
 // `npm test` runs this; a single file still runs alone with `node --import tsx --test <file>`.
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { localChartDigest } from "../../components/release/source";
-import { FIXTURE_CHARTS } from "./program-fixture";
+import { FIXTURE_CHARTS } from "../support/program-fixture";
 
 let checkout: string;
 before(() => {

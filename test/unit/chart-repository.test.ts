@@ -21,8 +21,8 @@ import {
 } from "../../components/probes/repository";
 import { CHART_CATALOG } from "../../components/catalog/charts";
 import { ConfigError, StackConfig, loadConfig } from "../../components/config";
-import { installMocks } from "./mocks";
-import { chartIndexYaml, devStackConfig, evaluateProgram, schemaDefaults } from "./program-fixture";
+import { installMocks } from "../support/mocks";
+import { chartIndexYaml, devStackConfig, evaluateProgram, schemaDefaults } from "../support/program-fixture";
 
 const REPO = "http://127.0.0.1:18080";
 const PINNED = Object.fromEntries(CHART_CATALOG.map((c) => [c.name, [c.version]])) as Record<string, string[]>;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { ROOT } from "./program-fixture";
+import { ROOT } from "../support/program-fixture";
 
 // Every layer lives in components/layers/; any other .ts under components/ must not be one.
 const COMPONENTS = path.join(ROOT, "components");

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { describe, it } from "node:test";
 import { ConfigError, DEFAULTS, DEFAULT_CHART_VERSIONS, StackConfig, checkMinuteSchedule, loadConfig } from "../../components/config";
-import { FIXTURE_CHARTS, devStackConfig, schemaDefaults } from "./program-fixture";
+import { FIXTURE_CHARTS, devStackConfig, schemaDefaults } from "../support/program-fixture";
 
 /** A reader over plain values, as the Pulumi runtime hands them over (objects as JSON). */
 function reader(values: Record<string, unknown>) {

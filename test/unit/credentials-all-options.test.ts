@@ -6,8 +6,8 @@ import { before, describe, it } from "node:test";
 import { CHARTS } from "../../components/catalog/charts";
 import { pinnedInventory } from "../../components/catalog/inventory";
 import { DEFAULT_CHART_VERSIONS } from "../../components/config";
-import { ALL_OPTIONS_SECRET_KEYS, FIXTURE_CHARTS, ProgramRun, allOptionsConfig, byType, runProgram } from "./program-fixture";
-import { UserSecrets, checkoutUsernames, passwordResource, userSecrets, usersWithSeveralSecrets } from "./user-secrets";
+import { ALL_OPTIONS_SECRET_KEYS, FIXTURE_CHARTS, ProgramRun, allOptionsConfig, byType, runProgram } from "../support/program-fixture";
+import { UserSecrets, checkoutUsernames, passwordResource, userSecrets, usersWithSeveralSecrets } from "../support/user-secrets";
 
 let run: ProgramRun;
 let users: UserSecrets;

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { DEFAULT_CHART_VERSIONS } from "../../components/catalog/charts";
 import { pinnedInventory } from "../../components/catalog/inventory";
-import { ProgramRun, devStackConfig, runProgram } from "./program-fixture";
-import { UserSecrets, passwordResource, userSecrets, usersWithSeveralSecrets } from "./user-secrets";
+import { ProgramRun, devStackConfig, runProgram } from "../support/program-fixture";
+import { UserSecrets, passwordResource, userSecrets, usersWithSeveralSecrets } from "../support/user-secrets";
 
 let run: ProgramRun;
 let users: UserSecrets;

@@ -13,8 +13,8 @@ import {
     byType,
     runProgram,
     schemaDefaults,
-} from "./program-fixture";
-import { UserSecrets, checkoutUsernames, passwordResource, userSecrets, usersWithSeveralSecrets } from "./user-secrets";
+} from "../support/program-fixture";
+import { UserSecrets, checkoutUsernames, passwordResource, userSecrets, usersWithSeveralSecrets } from "../support/user-secrets";
 
 const withValues = (chartValues: Record<string, unknown>): Record<string, unknown> => ({
     ...allOptionsConfig(),

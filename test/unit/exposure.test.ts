@@ -8,8 +8,8 @@ import { ClusterProbe, clusterProblems } from "../../components/probes/cluster";
 import { ConfigError, StackConfig, loadConfig } from "../../components/config";
 import { PUBLIC_APIS, publicEndpointValues, publicUrl } from "../../components/catalog/endpoints";
 import { publicRoutes } from "../../components/layers/routes";
-import { installMocks, promiseOf, registered } from "./mocks";
-import { devStackConfig, schemaDefaults } from "./program-fixture";
+import { installMocks, promiseOf, registered } from "../support/mocks";
+import { devStackConfig, schemaDefaults } from "../support/program-fixture";
 
 const reader = (values: Record<string, unknown>) => ({
     get: (k: string) =>

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { renderChart, renderEarly, skipWithoutHelm } from "./fixture-render";
+import { renderChart, renderEarly, skipWithoutHelm } from "../support/fixture-render";
 import * as yaml from "js-yaml";
 import { DEPENDENCY_VARS, FIXTURE_CHARTS, GraphNode, loadGraph } from "../harness/dependency-graph";
 

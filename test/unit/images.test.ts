@@ -11,9 +11,9 @@ import { ClusterProbe, clusterProblems } from "../../components/probes/cluster";
 import { ConfigError, StackConfig, loadConfig } from "../../components/config";
 import { valuePaths } from "../../components/release/valueTree";
 import { imagePlan, imageValues, mirrored, parseImageRef, prefixProblem, referenceProblem } from "../../components/catalog/images";
-import { unknownPaths } from "./chart-paths";
-import { fixtureCopy, renderChart, skipWithoutHelm } from "./fixture-render";
-import { FIXTURE_CHARTS, ProgramRun, byType, devStackConfig, release, runProgram } from "./program-fixture";
+import { unknownPaths } from "../support/chart-paths";
+import { fixtureCopy, renderChart, skipWithoutHelm } from "../support/fixture-render";
+import { FIXTURE_CHARTS, ProgramRun, byType, devStackConfig, release, runProgram } from "../support/program-fixture";
 
 const PREFIX = "registry.example.internal:5000/osh";
 const OVERRIDE = `${PREFIX}/patched/keystone:2026.1-hotfix1`;

@@ -2,8 +2,8 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { installedCharts } from "../../components/catalog/charts";
-import { assertInstallOrder, releaseEdges } from "./install-order";
-import { ProgramRun, devRun, release } from "./program-fixture";
+import { assertInstallOrder, releaseEdges } from "../support/install-order";
+import { ProgramRun, devRun, release } from "../support/program-fixture";
 
 let run: ProgramRun;
 before(async () => {

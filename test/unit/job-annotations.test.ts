@@ -7,9 +7,9 @@ import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { checkOverrides, inventoryFromCheckout } from "../../components/catalog/inventory";
 import { loadConfig } from "../../components/config";
-import { inventory } from "./chart-paths";
-import { fixtureCopy, renderChart, skipWithoutHelm } from "./fixture-render";
-import { FIXTURE_CHARTS, devStackConfig, schemaDefaults } from "./program-fixture";
+import { inventory } from "../support/chart-paths";
+import { fixtureCopy, renderChart, skipWithoutHelm } from "../support/fixture-render";
+import { FIXTURE_CHARTS, devStackConfig, schemaDefaults } from "../support/program-fixture";
 
 const FAIL = { "osh-sim.dev/fail": "ERROR glance: no such table: images\nTraceback (most recent call last):" };
 const OVERRIDE = { annotations: { job: { glance_db_sync: FAIL, default: { "example.com/team": "storage" } } } };

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { NODE_LABELS_SCRIPT } from "../../components/layers/layer";
 import { script, scriptPath } from "../../components/commands/shell";
-import { standinKubectl } from "./standin";
+import { standinKubectl } from "../support/standin";
 
 // $STANDIN_STATE/nodes/<node>/<field manager>: the labels that manager holds on the node, one
 // key=value a line. Each call is logged to $STANDIN_STATE/calls; an applied object of a node that

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { PREFLIGHT_SCRIPT, preflightEnvironment } from "../../components/layers/preflight";
 import { scriptPath } from "../../components/commands/shell";
-import { standinKubectl } from "./standin";
+import { standinKubectl } from "../support/standin";
 
 const STANDIN = String.raw`#!/bin/bash
 set -eu

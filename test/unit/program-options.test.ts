@@ -4,10 +4,10 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { CHARTS, CHART_CATALOG } from "../../components/catalog/charts";
 import { valuePaths } from "../../components/release/valueTree";
-import { credentialPaths, unknownPaths } from "./chart-paths";
-import { assertInstallOrder } from "./install-order";
-import { assertPublicEndpoints } from "./routes-check";
-import { FIXTURE_CHARTS, ProgramRun, allOptionsRun, byType, named, release } from "./program-fixture";
+import { credentialPaths, unknownPaths } from "../support/chart-paths";
+import { assertInstallOrder } from "../support/install-order";
+import { assertPublicEndpoints } from "../support/routes-check";
+import { FIXTURE_CHARTS, ProgramRun, allOptionsRun, byType, named, release } from "../support/program-fixture";
 
 let run: ProgramRun;
 before(async () => {

@@ -8,10 +8,10 @@ import { CHART_CATALOG, installedCharts } from "../../components/catalog/charts"
 import { valuePaths } from "../../components/release/valueTree";
 import { NODE_LABELS_SCRIPT } from "../../components/layers/layer";
 import { scriptPath } from "../../components/commands/shell";
-import { credentialPaths, isCredentialPath, unknownPaths } from "./chart-paths";
-import { assertPublicEndpoints } from "./routes-check";
-import { FAKE_ADMIN_KEY, FAKE_CHECK, FAKE_FSID, FAKE_GLANCE_KEY } from "./mocks";
-import { ProgramRun, byType, devRun, get, named, nodeLabels, release, stringLeaves } from "./program-fixture";
+import { credentialPaths, isCredentialPath, unknownPaths } from "../support/chart-paths";
+import { assertPublicEndpoints } from "../support/routes-check";
+import { FAKE_ADMIN_KEY, FAKE_CHECK, FAKE_FSID, FAKE_GLANCE_KEY } from "../support/mocks";
+import { ProgramRun, byType, devRun, get, named, nodeLabels, release, stringLeaves } from "../support/program-fixture";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const COMPONENT_TYPES = [

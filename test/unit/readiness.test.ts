@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { READINESS_SCRIPT, STUCK_PODS_SCRIPT } from "../../components/layers/readiness";
 import { scriptPath } from "../../components/commands/shell";
-import { standinKubectl } from "./standin";
+import { standinKubectl } from "../support/standin";
 
 // Answers the jsonpath query from $S/workloads-<poll> (the last file once polls run out), and
 // counts the polls; `sleep` is a no-op so the loop runs at once.

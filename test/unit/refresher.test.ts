@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { REFRESHER_SCRIPT_PATH } from "../../components/layers/storage";
-import { standinKubectl } from "./standin";
+import { standinKubectl } from "../support/standin";
 
 const FSID = "5c0f6f2e-0b8e-4d3f-9a54-3f1c2c7e9d10";
 const ORIGINAL_CONF = `[global]\nfsid = ${FSID}\nmon_host = 10.96.10.1:6789,10.96.10.2:6789,10.96.10.3:6789\nauth_client_required = cephx\n\n[client]\nrbd_cache = true\n`;

@@ -16,9 +16,9 @@ import {
     releaseFailureReport,
     tailLines,
 } from "../../components/release/failures";
-import { installMocks } from "./mocks";
-import { allOptionsRun, byType } from "./program-fixture";
-import { standinKubectl } from "./standin";
+import { installMocks } from "../support/mocks";
+import { allOptionsRun, byType } from "../support/program-fixture";
+import { standinKubectl } from "../support/standin";
 
 const FIXTURES = path.resolve(__dirname, "../fixtures/release-failures");
 const items = <T>(file: string): T[] => (JSON.parse(fs.readFileSync(path.join(FIXTURES, file), "utf8")) as { items: T[] }).items;

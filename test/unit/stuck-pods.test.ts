@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { ROOT } from "./program-fixture";
+import { ROOT } from "../support/program-fixture";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const doctor = require("../../components/scripts/stuck-pods.cjs") as {

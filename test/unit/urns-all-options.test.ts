@@ -1,7 +1,7 @@
 // Name stability of the stack with every option on (program-fixture.ts): see urn-snapshot.ts.
 import { before, describe, it } from "node:test";
-import { ProgramRun, allOptionsRun } from "./program-fixture";
-import { assertMatchesSnapshot, engineUrns } from "./urn-snapshot";
+import { ProgramRun, allOptionsRun } from "../support/program-fixture";
+import { assertMatchesSnapshot, engineUrns } from "../support/urn-snapshot";
 
 let run: ProgramRun;
 before(async () => {

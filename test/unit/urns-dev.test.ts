@@ -1,7 +1,7 @@
 // Name stability of the dev stack (Pulumi.dev.yaml): see urn-snapshot.ts.
 import { before, describe, it } from "node:test";
-import { ProgramRun, devRun } from "./program-fixture";
-import { assertMatchesSnapshot, engineUrns } from "./urn-snapshot";
+import { ProgramRun, devRun } from "../support/program-fixture";
+import { assertMatchesSnapshot, engineUrns } from "../support/urn-snapshot";
 
 let run: ProgramRun;
 before(async () => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { deepMerge, valuePaths } from "../../components/release/valueTree";
-import { credentialPaths, unknownPaths } from "./chart-paths";
+import { credentialPaths, unknownPaths } from "../support/chart-paths";
 
 describe("values paths against the charts", () => {
     it("rejects the seed's volume.storage_class (mariadb, rabbitmq)", () => {

@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { PROJECT } from "./mocks";
 import { ProgramRun } from "./program-fixture";
 
-export const SNAPSHOT_DIR = path.join(__dirname, "snapshots");
+// The snapshots stay beside the tests that compare them.
+export const SNAPSHOT_DIR = path.join(__dirname, "..", "unit", "snapshots");
 
 /**
  * The engine's URNs. The mock monitor qualifies a type by its parent's type only; the engine
