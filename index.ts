@@ -61,7 +61,7 @@ const dnsRbac = new DnsRbac("dns-rbac", { config }, { providers, dependsOn: [pre
 // and Service names that resolve (DNS RBAC); node labels and credentials are passed as data.
 const platform = [storage, dnsRbac];
 // One password per user a chart logs in as, across every chart: each layer generates the ones
-// its charts' users own and hands every entry its user's (components/credentials.ts).
+// its charts' users own and hands every entry its user's (components/layers/credentials.ts).
 const credentials = new Credentials(config);
 const infra = new Infra(
     "infra",

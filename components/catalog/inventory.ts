@@ -25,14 +25,14 @@ export interface ChartInventory {
     /**
      * The user each credential entry logs in as by default: `endpoints.<type>.auth.<key>` of the
      * Keystone (`identity`), database (`oslo_db*`) and RabbitMQ (`oslo_messaging`) endpoints ->
-     * its `username` in values.yaml (components/credentials.ts gives one password per user).
+     * its `username` in values.yaml (components/layers/credentials.ts gives one password per user).
      */
     readonly usernames: Readonly<Record<string, string>>;
-    /** The chart's `images.tags`: key -> default image reference (what components/images.ts rewrites). */
+    /** The chart's `images.tags`: key -> default image reference (what components/catalog/images.ts rewrites). */
     readonly images?: Readonly<Record<string, string>>;
 }
 
-/** The committed inventory of the pinned charts (components/data/chart-values.json). */
+/** The committed inventory of the pinned charts (components/catalog/data/chart-values.json). */
 export interface InventoryFile {
     readonly source: string;
     readonly commit: string;

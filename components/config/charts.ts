@@ -117,7 +117,7 @@ function chartValues(r: Readers): Partial<Record<ChartName, Record<string, unkno
     return values;
 }
 
-/** Every override path must be one the chart reads (see components/chartValues.ts). */
+/** Every override path must be one the chart reads (see components/catalog/inventory.ts). */
 function checkChartValues(
     r: Readers,
     source: ChartSource,

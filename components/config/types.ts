@@ -36,7 +36,7 @@ export interface StackConfig {
     readonly namespace: string;
     /** create: the program creates (and on purge deletes) the namespace; adopt: it must exist. */
     readonly namespaceMode: "create" | "adopt";
-    /** Let the first install go on over an earlier install's volumes (see components/preflight.ts). */
+    /** Let the first install go on over an earlier install's volumes (see components/layers/preflight.ts). */
     readonly allowLeftoverData: boolean;
     readonly domain: string;
     readonly nodes: readonly NodeSpec[];
@@ -70,7 +70,7 @@ export interface StackConfig {
         /**
          * Each installed chart's default users at the version installed (the committed inventory,
          * or the local checkout's values.yaml): `endpoints.<type>.auth.<key>` -> username. The
-         * credentials are chosen by user (components/credentials.ts).
+         * credentials are chosen by user (components/layers/credentials.ts).
          */
         readonly usernames: Readonly<Partial<Record<ChartName, Readonly<Record<string, string>>>>>;
         readonly timeoutSeconds: number;

@@ -23,7 +23,7 @@ const TYPE_PREFIX = "openstack-helm-pulumi:components:";
  * - `child`: parented here only. Deliberately without the layer edge: generated credentials
  *   (random values, nothing in the cluster), node labels (only the node objects), and Ceph pools
  *   and users (only Ceph), so they are ready before the layer before this one has finished. Every
- *   custom resource still waits for the preflight check (components/preflight.ts).
+ *   custom resource still waits for the preflight check (components/layers/preflight.ts).
  */
 export abstract class Layer extends pulumi.ComponentResource {
     /** The name this layer was created with: the prefix of its children's names. */

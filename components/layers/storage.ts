@@ -159,7 +159,7 @@ export class Storage extends Layer {
             {
                 metadata: { name: "ceph-config-refresher", namespace: this.namespace, labels },
                 automountServiceAccountToken: true,
-                // As the charts' ServiceAccounts get it (components/images.ts).
+                // As the charts' ServiceAccounts get it (components/catalog/images.ts).
                 ...(cfg.images.pullSecret ? { imagePullSecrets: [{ name: cfg.images.pullSecret }] } : {}),
             },
             parent,

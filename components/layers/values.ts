@@ -12,7 +12,7 @@ type Secret = pulumi.Output<string>;
 
 /**
  * Secrets every chart that has the key must get the same (each chart carries its own copy of
- * them). The users' passwords are not here: they come per user (components/credentials.ts).
+ * them). The users' passwords are not here: they come per user (components/layers/credentials.ts).
  */
 export interface Shared {
     readonly memcacheKey: Secret;

@@ -1,6 +1,6 @@
 // What a failed release's Jobs say. When Helm fails a release, the provider's error names at best
 // the hook Job (`job glance-db-sync failed: BackoffLimitExceeded`), or only a timeout; why the Job
-// failed is in its pod's log. An error hook on every release (components/helm.ts) asks the cluster
+// failed is in its pod's log. An error hook on every release (components/release/release.ts) asks the cluster
 // then, and `pulumi up` shows, next to the provider's error, each failed Job of the release with
 // the last lines its container printed:
 //
@@ -210,7 +210,7 @@ export function formatFailure(release: string, f: JobFailure, log: { lines?: str
 /** Runs kubectl with these arguments and resolves with its stdout. */
 export type Kubectl = (args: string[]) => Promise<string>;
 
-/** kubectl on the cluster the provider uses: KUBECONFIG, and KUBE_CONTEXT as --context (components/shell.ts). */
+/** kubectl on the cluster the provider uses: KUBECONFIG, and KUBE_CONTEXT as --context (components/commands/shell.ts). */
 export function kubectlRunner(environment: Record<string, string>, timeoutMs = 30_000): Kubectl {
     const context = environment.KUBE_CONTEXT ? ["--context", environment.KUBE_CONTEXT] : [];
     return (args) =>

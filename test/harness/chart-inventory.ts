@@ -1,4 +1,4 @@
-// Writes components/data/chart-values.json: the values inventory (components/chartValues.ts)
+// Writes components/catalog/data/chart-values.json: the values inventory (components/catalog/inventory.ts)
 // of every chart the program installs, made from an openstack-helm git repository at one commit
 // and keyed by the version upstream publishes that commit's charts under:
 // `<Chart.yaml version's major.minor>.<commits to the chart since that tag>+<9-char sha>`.

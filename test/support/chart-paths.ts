@@ -1,5 +1,5 @@
 // Checks values paths against the real charts at the pinned versions: the program's committed
-// inventory (components/data/chart-values.json, made from the charts by test/harness/chart-inventory.ts).
+// inventory (components/catalog/data/chart-values.json, made from the charts by test/harness/chart-inventory.ts).
 import { ChartInventory, checkOverrides, pinnedInventory } from "../../components/catalog/inventory";
 import { CHARTS, ChartName, DEFAULT_CHART_VERSIONS } from "../../components/config";
 

@@ -171,7 +171,7 @@ export const release = (run: ProgramRun, chart: string) => {
     if (!r) throw new Error(`no release ${chart}`);
     return r;
 };
-/** The node label Commands (components/layer.ts labelNodes): each with its label key and nodes. */
+/** The node label Commands (components/layers/layer.ts labelNodes): each with its label key and nodes. */
 export const nodeLabels = (run: ProgramRun) =>
     run.resources
         .filter((r) => r.type === "command:local:Command" && r.inputs.environment?.FIELD_MANAGER !== undefined)

@@ -1,4 +1,4 @@
-// The chart repository check (components/chartRepository.ts): the index.yaml parser, the versions
+// The chart repository check (components/probes/repository.ts): the index.yaml parser, the versions
 // Helm would find, the problems and warnings at preview, the program refusing a version the
 // repository lacks, and the fetch against a real loopback HTTP server in a child process.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// components/config.ts: every bad stack config is rejected before anything runs, with one
+// components/config/: every bad stack config is rejected before anything runs, with one
 // error that names each key and its fix.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";

@@ -1,5 +1,5 @@
-// How the APIs are reached (components/config.ts exposure section, components/clusterProbe.ts,
-// components/routes.ts): the hosts per API, TLS, Ingress or Gateway API, and the cluster state a
+// How the APIs are reached (components/config/ exposure section, components/probes/cluster.ts,
+// components/layers/routes.ts): the hosts per API, TLS, Ingress or Gateway API, and the cluster state a
 // setting needs, refused before anything changes.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";

@@ -1,4 +1,4 @@
-// components/images.ts: imageRegistry rewrites every image of every chart, images.<chart>.<key>
+// components/catalog/images.ts: imageRegistry rewrites every image of every chart, images.<chart>.<key>
 // overrides one (checked like chartValues), imagePullSecret reaches every pod, and the `images`
 // output is exactly what the releases receive. The rules are tested as pure functions; the
 // program runs once (every chart installed, every image setting on) for what the releases get.

@@ -1,4 +1,4 @@
-// The recovery rules (components/recovery.ts): what `npm run recover` does with each pending
+// The recovery rules (components/recovery/plan.ts): what `npm run recover` does with each pending
 // CREATE an interrupted `pulumi up` leaves, and the state it writes back.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";

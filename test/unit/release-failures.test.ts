@@ -1,4 +1,4 @@
-// A failed release's Jobs in the error (components/releaseFailures.ts): which Jobs count, what is
+// A failed release's Jobs in the error (components/release/failures.ts): which Jobs count, what is
 // said of each, the kubectl calls that find them, and the error hook every release carries.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
