@@ -16,7 +16,7 @@ import { Infra } from "./components/layers/infra";
 import { Network } from "./components/layers/network";
 import { Preflight, nothingBefore } from "./components/layers/preflight";
 import { Readiness } from "./components/layers/readiness";
-import { clusterEnvironment } from "./components/commands/shell";
+import { clusterEnvironment } from "./components/commands/kubectl";
 import { Storage } from "./components/layers/storage";
 import { Verification } from "./components/layers/verification";
 

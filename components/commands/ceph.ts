@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { shq } from "./shell";
+import { bashCommand, shq } from "./shell";
 
 // Every Ceph call goes through one toolbox prefix (default: exec into Rook's toolbox). The
 // scripts are idempotent: re-running create changes nothing, a caps change is applied with
@@ -82,21 +82,18 @@ export interface CephCommandContext {
     readonly environment: Record<string, string>;
 }
 
-const BASH = ["/bin/bash", "-c"];
-
 export function cephPool(
     name: string,
     ctx: CephCommandContext,
     pool: CephPoolSpec,
     opts: pulumi.CustomResourceOptions,
 ): command.local.Command {
-    return new command.local.Command(
+    return bashCommand(
         name,
         {
             create: poolCreateScript(ctx.toolbox, pool),
             delete: poolDeleteScript(ctx.toolbox, pool),
             environment: ctx.environment,
-            interpreter: BASH,
         },
         opts,
     );
@@ -109,13 +106,12 @@ export function cephUser(
     user: CephUserSpec,
     opts: pulumi.CustomResourceOptions,
 ): command.local.Command {
-    return new command.local.Command(
+    return bashCommand(
         name,
         {
             create: userCreateScript(ctx.toolbox, user),
             delete: userDeleteScript(ctx.toolbox, user),
             environment: ctx.environment,
-            interpreter: BASH,
             logging: "stderr",
         },
         { ...opts, additionalSecretOutputs: ["stdout"] },
@@ -130,12 +126,11 @@ export function cephRead(
     secret: boolean,
     opts: pulumi.CustomResourceOptions,
 ): command.local.Command {
-    return new command.local.Command(
+    return bashCommand(
         name,
         {
             create: `${toolboxPreamble(ctx.toolbox)}${script}`,
             environment: ctx.environment,
-            interpreter: BASH,
             logging: secret ? "stderr" : "stdoutAndStderr",
         },
         secret ? { ...opts, additionalSecretOutputs: ["stdout"] } : opts,

@@ -1,3 +1,5 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -16,10 +18,14 @@ export function scriptPath(name: string): string {
     return path.join(__dirname, "..", "scripts", name);
 }
 
-/**
- * The environment local commands (kubectl, the Ceph toolbox) run with, so they reach the cluster
- * the provider uses: KUBECONFIG, and KUBE_CONTEXT, which the scripts pass to kubectl as --context.
- */
-export function clusterEnvironment(kubeconfig: string | undefined, kubeContext: string | undefined): Record<string, string> {
-    return { ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}), ...(kubeContext ? { KUBE_CONTEXT: kubeContext } : {}) };
+/** Every local Command runs its script with bash (the scripts use arrays and `set -o pipefail`). */
+export const BASH = ["/bin/bash", "-c"];
+
+/** A local Command whose create/update/delete scripts bash runs: the one place that says so. */
+export function bashCommand(
+    name: string,
+    args: Omit<command.local.CommandArgs, "interpreter">,
+    opts?: pulumi.CustomResourceOptions,
+): command.local.Command {
+    return new command.local.Command(name, { ...args, interpreter: BASH }, opts);
 }

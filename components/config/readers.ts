@@ -8,6 +8,16 @@ export interface ConfigReader {
     isSecret?(key: string): boolean;
 }
 
+/** The one shape of a problem with a key (config, cluster probes, chart repository): what is wrong and its fix. */
+export function problem(key: string, what: string, fix: string): string {
+    return `${PROJECT}:${key}: ${what}. Fix: ${fix}`;
+}
+
+/** A warning about a key: what could not be checked. */
+export function keyWarning(key: string, what: string): string {
+    return `${PROJECT}:${key}: ${what}`;
+}
+
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
         super(
@@ -45,7 +55,7 @@ export interface Readers {
 
 export function readers(reader: ConfigReader, problems: string[]): Readers {
     const key = (k: string) => `${PROJECT}:${k}`;
-    const fail = (k: string, problem: string, fix: string) => problems.push(`${key(k)}: ${problem}. Fix: ${fix}`);
+    const fail = (k: string, what: string, fix: string) => problems.push(problem(k, what, fix));
     const setFix = (k: string, example: string) => `pulumi config set ${key(k)} ${example}`;
     const objFix = (k: string, example: string) => `pulumi config set --path '${key(k)}${example}`;
     const str = (k: string): string | undefined => {

@@ -1,7 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, StackConfig } from "../config";
-import { clusterEnvironment, script } from "../commands/shell";
+import { clusterEnvironment } from "../commands/kubectl";
+import { bashCommand, script } from "../commands/shell";
 
 export const NODE_LABELS_SCRIPT = "node-labels.sh";
 
@@ -58,7 +59,7 @@ export abstract class Layer extends pulumi.ComponentResource {
      */
     protected labelNodes(cfg: StackConfig, key: string, nodes: readonly string[]): command.local.Command {
         const labelScript = script(NODE_LABELS_SCRIPT);
-        return new command.local.Command(
+        return bashCommand(
             `${this.layerName}-label-${key}`,
             {
                 create: labelScript,
@@ -72,7 +73,6 @@ export abstract class Layer extends pulumi.ComponentResource {
                     // One a line: a preview shows a changed list as the lines added and removed.
                     NODES: [...nodes].sort().join("\n"),
                 },
-                interpreter: ["/bin/bash", "-c"],
                 // The node list is the Command's stdout (the next run reads it): not the engine log.
                 logging: "stderr",
             },

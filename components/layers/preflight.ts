@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../catalog/charts";
 import { Layer } from "./layer";
-import { script } from "../commands/shell";
+import { bashCommand, script } from "../commands/shell";
 
 export interface PreflightArgs {
     /** The OpenStack namespace to check. */
@@ -45,7 +45,7 @@ export class Preflight extends Layer {
 
     constructor(name: string, args: PreflightArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Preflight", name, opts);
-        this.check = new command.local.Command(
+        this.check = bashCommand(
             `${name}-leftovers`,
             {
                 create: script(PREFLIGHT_SCRIPT),
@@ -53,7 +53,6 @@ export class Preflight extends Layer {
                 // first install only, so a changed script or setting re-runs nothing.
                 update: "echo 'checked before the first install'",
                 environment: { ...args.environment, ...preflightEnvironment(args.namespace, args.allowLeftoverData) },
-                interpreter: ["/bin/bash", "-c"],
             },
             this.child,
         );

@@ -1,8 +1,7 @@
-import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Layer } from "./layer";
-import { script } from "../commands/shell";
+import { bashCommand, script } from "../commands/shell";
 
 export interface ReadinessArgs {
     /** The OpenStack namespace whose workloads must be ready. */
@@ -29,7 +28,7 @@ export class Readiness extends Layer {
 
     constructor(name: string, args: ReadinessArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Readiness", name, opts);
-        const check = new command.local.Command(
+        const check = bashCommand(
             `${name}-namespace-ready`,
             {
                 create: script(READINESS_SCRIPT),
@@ -39,7 +38,6 @@ export class Readiness extends Layer {
                     TIMEOUT_SECONDS: String(args.timeoutSeconds),
                     STUCK_PODS_JS: script(STUCK_PODS_SCRIPT),
                 },
-                interpreter: ["/bin/bash", "-c"],
                 // Check again whenever any release changes.
                 triggers: args.releases.map((r) => r.status.revision),
             },

@@ -1,10 +1,9 @@
-import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, nodesWithRole, openvswitchNodes } from "../config";
 import { CATALOG_ENTRIES, publicUrl } from "../catalog/endpoints";
 import { Layer } from "./layer";
-import { script } from "../commands/shell";
+import { bashCommand, script } from "../commands/shell";
 import { KEYSTONE_ADMIN } from "./values";
 
 export const VERIFY_SCRIPT = "verify.cjs";
@@ -82,7 +81,7 @@ export class Verification extends Layer {
                 JSON.stringify({ adminPassword: admin, users: Object.fromEntries(users.map(([u], i) => [u, pw[i]])) }),
             );
         const run = `exec node -e "$VERIFY_JS"`;
-        const verify = new command.local.Command(
+        const verify = bashCommand(
             `${name}-cloud-answers`,
             {
                 create: run,
@@ -94,7 +93,6 @@ export class Verification extends Layer {
                     VERIFY_PLAN: plan,
                     VERIFY_SECRETS: pulumi.secret(secrets),
                 },
-                interpreter: ["/bin/bash", "-c"],
                 triggers: args.releases.map((r) => r.status.revision),
             },
             this.after,

@@ -1,7 +1,7 @@
 // Cluster state the config depends on, checked while the program runs (so at preview, before
 // anything changes): the CRDs and objects a route setting names must exist, and the image pull Secret.
-import { execFileSync } from "child_process";
-import { PROJECT, StackConfig } from "../config";
+import { kubectlSync } from "../commands/kubectl";
+import { PROJECT, StackConfig, keyWarning, problem } from "../config";
 
 /** Whether `kubectl get <args>` finds the object; an error string when the cluster could not say. */
 export type ClusterProbe = (args: readonly string[]) => "found" | "missing" | { readonly error: string };
@@ -9,23 +9,14 @@ export type ClusterProbe = (args: readonly string[]) => "found" | "missing" | { 
 /** A probe with kubectl, on the cluster the provider uses. */
 export function kubectlProbe(environment: Record<string, string>): ClusterProbe {
     return (args) => {
-        const context = environment.KUBE_CONTEXT ? ["--context", environment.KUBE_CONTEXT] : [];
-        try {
-            execFileSync("kubectl", [...context, "get", ...args, "-o", "name"], {
-                env: { ...process.env, ...environment },
-                stdio: ["ignore", "pipe", "pipe"],
-                timeout: 30_000,
-            });
-            return "found";
-        } catch (e) {
-            const stderr = String((e as { stderr?: Buffer }).stderr ?? (e as Error).message);
-            if (/NotFound|doesn't have a resource type|not found/.test(stderr)) return "missing";
-            return { error: stderr.trim().split("\n").at(-1) ?? "kubectl failed" };
-        }
+        const r = kubectlSync(environment, ["get", ...args, "-o", "name"], { timeoutMs: 30_000 });
+        if (!r.error && r.status === 0) return "found";
+        // As execFileSync reported it: stderr when kubectl ran, else why it could not.
+        const stderr = String(r.stderr ?? r.error?.message);
+        if (/NotFound|doesn't have a resource type|not found/.test(stderr)) return "missing";
+        return { error: stderr.trim().split("\n").at(-1) ?? "kubectl failed" };
     };
 }
-
-const problem = (key: string, what: string, fix: string) => `${PROJECT}:${key}: ${what}. Fix: ${fix}`;
 
 /** What the cluster lacks for the route settings (problems), and what could not be checked (warnings). */
 export function clusterProblems(cfg: StackConfig, probe: ClusterProbe): { problems: string[]; warnings: string[] } {
@@ -35,7 +26,7 @@ export function clusterProblems(cfg: StackConfig, probe: ClusterProbe): { proble
         const found = probe(args);
         if (found === "found") return true;
         if (found === "missing") problems.push(problem(key, missing, fix));
-        else warnings.push(`${PROJECT}:${key}: could not check that ${args.join(" ")} exists (${found.error})`);
+        else warnings.push(keyWarning(key, `could not check that ${args.join(" ")} exists (${found.error})`));
         return false;
     };
     const x = cfg.exposure;

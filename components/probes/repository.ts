@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import { fileURLToPath } from "url";
 import { installedCharts } from "../catalog/charts";
-import { PROJECT, StackConfig } from "../config";
+import { PROJECT, StackConfig, keyWarning, problem } from "../config";
 
 /** Chart name -> the versions the repository's index lists for it. */
 export type ChartIndex = ReadonlyMap<string, readonly string[]>;
@@ -120,8 +120,11 @@ export function chartRepositoryProblems(cfg: StackConfig, fetch: IndexFetcher): 
     const repo = shownUrl(src.repository);
     const notARepository = (why: string) => ({
         problems: [
-            `${PROJECT}:chartRepository: ${repo} is not a Helm chart repository (${why}). ` +
-                `Fix: pulumi config set ${PROJECT}:chartRepository <the URL that serves the charts' index.yaml>`,
+            problem(
+                "chartRepository",
+                `${repo} is not a Helm chart repository (${why})`,
+                `pulumi config set ${PROJECT}:chartRepository <the URL that serves the charts' index.yaml>`,
+            ),
         ],
         warnings: [],
     });
@@ -129,7 +132,7 @@ export function chartRepositoryProblems(cfg: StackConfig, fetch: IndexFetcher): 
     if (fetched.kind === "unreachable") {
         return {
             problems: [],
-            warnings: [`${PROJECT}:chartRepository: could not check the chart versions in ${repo} (${fetched.detail})`],
+            warnings: [keyWarning("chartRepository", `could not check the chart versions in ${repo} (${fetched.detail})`)],
         };
     }
     if (fetched.kind === "missing") return notARepository(fetched.detail);
@@ -146,13 +149,19 @@ export function chartRepositoryProblems(cfg: StackConfig, fetch: IndexFetcher): 
         if (!index.has(chart) || offered.length === 0) {
             const charts = [...index.keys()].sort();
             problems.push(
-                `${PROJECT}:chartRepository: chart ${chart} is not in ${repo} (${charts.length > 0 ? `charts on offer: ${someOf(charts)}` : "its index lists no charts"}). ` +
-                    `Fix: pulumi config set ${PROJECT}:chartRepository <a repository with the openstack-helm charts>`,
+                problem(
+                    "chartRepository",
+                    `chart ${chart} is not in ${repo} (${charts.length > 0 ? `charts on offer: ${someOf(charts)}` : "its index lists no charts"})`,
+                    `pulumi config set ${PROJECT}:chartRepository <a repository with the openstack-helm charts>`,
+                ),
             );
         } else if (!helmFinds(asked, offered)) {
             problems.push(
-                `${PROJECT}:chartVersions.${chart}: chart ${chart} has no version ${asked} in ${repo} (versions on offer: ${someOf(offered)}). ` +
-                    `Fix: pulumi config set --path '${PROJECT}:chartVersions.${chart}' ${offered[0]}`,
+                problem(
+                    `chartVersions.${chart}`,
+                    `chart ${chart} has no version ${asked} in ${repo} (versions on offer: ${someOf(offered)})`,
+                    `pulumi config set --path '${PROJECT}:chartVersions.${chart}' ${offered[0]}`,
+                ),
             );
         }
     }

@@ -15,12 +15,13 @@
 //    Releases interrupted in an upgrade are rolled back to their last deployed revision.
 // 3. The state is written back through `pulumi stack import` (stdin: the decrypted state never
 //    touches the disk), and the adopted resources are refreshed from the cluster.
-import { spawnSync } from "child_process";
+import { SpawnSyncReturns, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { CHARTS } from "../catalog/charts";
+import { clusterEnvironment, helmArgs, kubectlSync } from "../commands/kubectl";
 import { DEFAULTS } from "../config";
 import { listFiles, processAlive, processes, readIfExists, selfAndAncestors } from "./host";
 import { ProcessVerdict, StackIdentity, describeRefusal, findProject, inFlightProcesses, pulumiHome } from "./inFlight";
@@ -66,7 +67,10 @@ interface Run {
 }
 
 function run(cmd: string, argv: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Run {
-    const r = spawnSync(cmd, argv, { encoding: "utf8", input: opts.input, env: opts.env ?? process.env, maxBuffer: 256 << 20 });
+    return ran(cmd, spawnSync(cmd, argv, { encoding: "utf8", input: opts.input, env: opts.env ?? process.env, maxBuffer: 256 << 20 }));
+}
+
+function ran(cmd: string, r: SpawnSyncReturns<string>): Run {
     if (r.error) fail(`${cmd} could not be run: ${r.error.message}`);
     return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -211,11 +215,9 @@ function idleNote(v: ProcessVerdict): void {
 }
 
 // The cluster the program talks to: the stack's kubeconfig and context, as the program's own commands.
-const kubeconfig = configValue("kubeconfig");
-const kubeContext = configValue("kubeContext");
-const clusterEnv = { ...process.env, ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}) };
-const kubectl = (...a: string[]) => run("kubectl", [...(kubeContext ? ["--context", kubeContext] : []), ...a], { env: clusterEnv });
-const helm = (...a: string[]) => run("helm", [...(kubeContext ? ["--kube-context", kubeContext] : []), ...a], { env: clusterEnv });
+const cluster = clusterEnvironment(configValue("kubeconfig"), configValue("kubeContext"));
+const kubectl = (...a: string[]) => ran("kubectl", kubectlSync(cluster, a));
+const helm = (...a: string[]) => run("helm", helmArgs(cluster, a), { env: { ...process.env, ...cluster } });
 
 const releases = new Map<string, HelmRelease | undefined>();
 const facts: ClusterFacts = {

@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { dependsOnOf } from "./release";
+import { bashCommand } from "../commands/shell";
 
 /**
  * Destroy order without install order. `pulumi destroy` deletes in rounds (the engine's
@@ -18,12 +19,11 @@ export function deleteOrderMarker(
     needs: readonly k8s.helm.v3.Release[],
     opts: pulumi.CustomResourceOptions,
 ): command.local.Command {
-    return new command.local.Command(
+    return bashCommand(
         name,
         {
             // Does nothing: only its place in the dependency graph matters.
             create: "true",
-            interpreter: ["/bin/bash", "-c"],
         },
         { ...opts, dependsOn: needs.flatMap((n) => [...dependsOnOf(n)]) },
     );

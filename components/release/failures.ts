@@ -13,8 +13,8 @@
 // has one (terminationMessagePolicy FallbackToLogsOnError puts the log's tail there; so does the
 // simulator), else `kubectl logs --tail`. Only Job and pod status and the container's own output
 // are read: no Secret, no env.
-import { execFile } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
+import { Kubectl, kubectlAsync } from "../commands/kubectl";
 
 /** How many log lines each failed Job shows. */
 export const LOG_LINES = 20;
@@ -207,25 +207,7 @@ export function formatFailure(release: string, f: JobFailure, log: { lines?: str
 
 // --- The cluster.
 
-/** Runs kubectl with these arguments and resolves with its stdout. */
-export type Kubectl = (args: string[]) => Promise<string>;
-
-/** kubectl on the cluster the provider uses: KUBECONFIG, and KUBE_CONTEXT as --context (components/commands/shell.ts). */
-export function kubectlRunner(environment: Record<string, string>, timeoutMs = 30_000): Kubectl {
-    const context = environment.KUBE_CONTEXT ? ["--context", environment.KUBE_CONTEXT] : [];
-    return (args) =>
-        new Promise((resolve, reject) => {
-            execFile(
-                "kubectl",
-                [...context, "--request-timeout=20s", ...args],
-                { env: { ...process.env, ...environment }, timeout: timeoutMs, maxBuffer: 64 << 20 },
-                (err, stdout, stderr) => {
-                    if (err) reject(new Error(String(stderr).trim().split("\n").at(-1) || err.message));
-                    else resolve(String(stdout));
-                },
-            );
-        });
-}
+export type { Kubectl };
 
 /** The report lines of a release's failed Jobs (none when no Job of it failed). */
 export async function releaseFailureReport(
@@ -269,7 +251,7 @@ function inputOf(args: pulumi.ErrorHookArgs, key: string): string | undefined {
 }
 
 export interface ReleaseFailureHookOptions {
-    /** kubectl (default: kubectlRunner of the environment). */
+    /** kubectl (default: kubectlAsync of the environment). */
     readonly kubectl?: Kubectl;
     /** Where a report line goes (default: pulumi.log.error on the failed resource). */
     readonly report?: (line: string, urn: string) => void;
@@ -302,7 +284,7 @@ export function releaseFailureHook(
 ): pulumi.ErrorHook {
     let resolvedNamespace: string | undefined;
     pulumi.output(namespace).apply((ns) => (resolvedNamespace = ns));
-    const kubectl = opts.kubectl ?? kubectlRunner(environment);
+    const kubectl = opts.kubectl ?? kubectlAsync(environment);
     const report = opts.report ?? ((line: string, urn: string) => pulumi.log.error(line, onResource(urn)));
     const warn = opts.warn ?? ((line: string, urn: string) => pulumi.log.warn(line, onResource(urn)));
     const since = opts.since ?? new Date(PROGRAM_START.getTime() - STALE_MS);

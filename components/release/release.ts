@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ChartName, chartSpec } from "../catalog/charts";
 import { publicEndpointValues } from "../catalog/endpoints";
 import { imageValues } from "../catalog/images";
-import { clusterEnvironment } from "../commands/shell";
+import { clusterEnvironment } from "../commands/kubectl";
 import { StackConfig } from "../config";
 import { releaseFailureHook } from "./failures";
 import { chartRef } from "./source";

@@ -11,11 +11,11 @@ import {
     failureHookName,
     formatFailure,
     jobFailures,
-    kubectlRunner,
     releaseFailureHook,
     releaseFailureReport,
     tailLines,
 } from "../../components/release/failures";
+import { kubectlAsync } from "../../components/commands/kubectl";
 import { installMocks } from "../support/mocks";
 import { allOptionsRun, byType } from "../support/program-fixture";
 import { standinKubectl } from "../support/standin";
@@ -192,11 +192,11 @@ esac
 `;
 const standin = standinKubectl(STANDIN);
 
-describe("kubectlRunner: kubectl on the provider's cluster", () => {
+describe("kubectlAsync: kubectl on the provider's cluster", () => {
     it("passes KUBECONFIG and the context, with a request timeout", async () => {
         const state = standin.newState();
         const env = Object.fromEntries(Object.entries(standin.env(state)).filter((e): e is [string, string] => e[1] !== undefined));
-        const kubectl = kubectlRunner({ ...env, KUBECONFIG: "/etc/osh/kubeconfig", KUBE_CONTEXT: "admin@osh" });
+        const kubectl = kubectlAsync({ ...env, KUBECONFIG: "/etc/osh/kubeconfig", KUBE_CONTEXT: "admin@osh" });
         assert.equal(await kubectl(["-n", "openstack", "get", "jobs", "-o", "json"]), '{"items": []}\n');
         await assert.rejects(kubectl(["get", "widgets"]), /the server doesn't have a resource type/);
         assert.deepEqual(fs.readFileSync(path.join(state, "calls"), "utf8").trim().split("\n"), [
