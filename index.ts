@@ -16,6 +16,7 @@ import { Infra } from "./components/layers/infra";
 import { Network } from "./components/layers/network";
 import { Preflight, nothingBefore } from "./components/layers/preflight";
 import { Readiness } from "./components/layers/readiness";
+import { releaseFactory, releaseSettings } from "./components/release/release";
 import { clusterEnvironment } from "./components/commands/kubectl";
 import { Storage } from "./components/layers/storage";
 import { Verification } from "./components/layers/verification";
@@ -63,10 +64,14 @@ const platform = [storage, dnsRbac];
 // One password per user a chart logs in as, across every chart: each layer generates the ones
 // its charts' users own and hands every entry its user's (components/layers/credentials.ts).
 const credentials = new Credentials(config);
+// Every release is made by this one factory, from the settings releases share (the stack config
+// goes no further than releaseSettings), with the kubectl environment built above.
+const factory = releaseFactory(releaseSettings(config, storage.namespace, environment));
 const infra = new Infra(
     "infra",
     {
         config,
+        factory,
         namespace: storage.namespace,
         storageClassName: storage.storageClassName,
         credentials,
@@ -79,6 +84,7 @@ const identity = new Identity(
     "identity",
     {
         config,
+        factory,
         namespace: storage.namespace,
         shared: infra.shared,
         credentials,
@@ -93,6 +99,7 @@ const image = new Image(
     "image",
     {
         config,
+        factory,
         namespace: storage.namespace,
         shared: infra.shared,
         credentials,
@@ -106,13 +113,13 @@ const image = new Image(
 // nova's hooks for keystone-api; nova-compute waits for glance-api.
 const compute = new Compute(
     "compute",
-    { config, namespace: storage.namespace, shared: infra.shared, credentials, controlPlaneLabels: infra.controlPlaneLabels },
+    { config, factory, namespace: storage.namespace, shared: infra.shared, credentials, controlPlaneLabels: infra.controlPlaneLabels },
     { providers, dependsOn: platform },
 );
 // Not after identity or compute: neutron's hooks wait for keystone-api, its agents for nova-api.
 const network = new Network(
     "network",
-    { config, namespace: storage.namespace, shared: infra.shared, credentials, controlPlaneLabels: infra.controlPlaneLabels },
+    { config, factory, namespace: storage.namespace, shared: infra.shared, credentials, controlPlaneLabels: infra.controlPlaneLabels },
     { providers, dependsOn: platform },
 );
 credentials.assertComplete();

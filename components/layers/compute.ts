@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ChartName, StackConfig, nodesWithRole } from "../config";
 import { Credentials } from "./credentials";
-import { osRelease } from "../release/release";
+import { ReleaseFactory } from "../release/release";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { CephClient, Shared, cinderValues, heatValues, libvirtValues, novaValues, placementValues } from "./values";
@@ -13,6 +13,8 @@ export const COMPUTE_NODE_LABEL = "openstack-compute-node";
 export interface ComputeArgs {
     /** The validated stack config. */
     readonly config: StackConfig;
+    /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
+    readonly factory: ReleaseFactory;
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
     /** The shared secrets (infra layer) with the metadata proxy secret neutron also gets. */
@@ -48,9 +50,7 @@ export class Compute extends Layer {
         const secretUuid = new random.RandomUuid(`${name}-libvirt-ceph-secret-uuid`, {}, this.child).result;
         const ceph: CephClient = { user: cfg.compute.cephUser, secretUuid };
 
-        const placement = osRelease(
-            cfg,
-            args.namespace,
+        const placement = args.factory.release(
             {
                 chart: "placement",
                 values: placementValues(creds.endpointAuth("placement"), s),
@@ -61,10 +61,8 @@ export class Compute extends Layer {
         // libvirt and nova-compute are DaemonSets on the compute label (a DaemonSet created
         // before it would count as ready with no pods); nova's other pods run on control nodes.
         const onComputeNodes = this.afterAnd(labels, ...args.controlPlaneLabels);
-        const libvirt = osRelease(cfg, args.namespace, { chart: "libvirt", values: libvirtValues(s, ceph) }, this.afterAnd(labels));
-        const nova = osRelease(
-            cfg,
-            args.namespace,
+        const libvirt = args.factory.release({ chart: "libvirt", values: libvirtValues(s, ceph) }, this.afterAnd(labels));
+        const nova = args.factory.release(
             {
                 chart: "nova",
                 values: novaValues(cfg, creds.endpointAuth("nova"), s, ceph),
@@ -87,18 +85,14 @@ export class Compute extends Layer {
     }
 
     private cinder(cfg: StackConfig, args: ComputeArgs, ceph: CephClient): k8s.helm.v3.Release {
-        return osRelease(
-            cfg,
-            args.namespace,
+        return args.factory.release(
             { chart: "cinder", values: cinderValues(cfg, args.credentials.endpointAuth("cinder"), args.shared, ceph) },
             this.afterAnd(...args.controlPlaneLabels),
         );
     }
 
     private heat(cfg: StackConfig, args: ComputeArgs): k8s.helm.v3.Release {
-        return osRelease(
-            cfg,
-            args.namespace,
+        return args.factory.release(
             { chart: "heat", values: heatValues(cfg, args.credentials.endpointAuth("heat"), args.shared) },
             this.afterAnd(...args.controlPlaneLabels),
         );

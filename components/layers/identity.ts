@@ -2,9 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
 import { Credentials } from "./credentials";
-import { deleteOrderMarker } from "../release/destroyOrder";
 import { publicUrl } from "../catalog/endpoints";
-import { osRelease } from "../release/release";
+import { ReleaseFactory } from "../release/release";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { password } from "./secrets";
@@ -13,6 +12,8 @@ import { KEYSTONE_ADMIN, Shared, horizonValues, keystoneValues } from "./values"
 export interface IdentityArgs {
     /** The validated stack config. */
     readonly config: StackConfig;
+    /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
+    readonly factory: ReleaseFactory;
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
     /** The shared secrets (infra layer). */
@@ -55,11 +56,9 @@ export class Identity extends Layer {
         // talks to them waits for their Service itself.
         const onControlPlane = this.afterAnd(...args.controlPlaneLabels);
         // Deleted before MariaDB (its pre-delete hook needs it), without installing after it.
-        const deleteOrder = deleteOrderMarker(`${name}-keystone-delete-order`, args.preDeleteNeeds, this.child);
+        const deleteOrder = args.factory.deleteOrderMarker(`${name}-keystone-delete-order`, args.preDeleteNeeds, this.child);
 
-        const keystone = osRelease(
-            cfg,
-            args.namespace,
+        const keystone = args.factory.release(
             {
                 chart: "keystone",
                 values: keystoneValues(cfg, creds.endpointAuth("keystone"), args.shared),
@@ -71,9 +70,7 @@ export class Identity extends Layer {
         publicRoutes(name, cfg, args.namespace, "keystone", keystone, this.child);
 
         if (cfg.optional.horizon) {
-            const horizon = osRelease(
-                cfg,
-                args.namespace,
+            const horizon = args.factory.release(
                 {
                     chart: "horizon",
                     values: horizonValues(creds.endpointAuth("horizon"), args.shared, {

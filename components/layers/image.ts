@@ -3,8 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CephCommandContext, CephUserSpec, cephPool, cephUser } from "../commands/ceph";
 import { StackConfig } from "../config";
 import { Credentials } from "./credentials";
-import { deleteOrderMarker } from "../release/destroyOrder";
-import { osRelease } from "../release/release";
+import { ReleaseFactory } from "../release/release";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { password } from "./secrets";
@@ -20,6 +19,8 @@ export const GLANCE_CEPH_USER: CephUserSpec = {
 export interface ImageArgs {
     /** The validated stack config. */
     readonly config: StackConfig;
+    /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
+    readonly factory: ReleaseFactory;
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
     /** The shared secrets (infra layer). */
@@ -67,9 +68,7 @@ export class Image extends Layer {
         // a secret in state; glance's storage-init reads the key from Ceph itself.
         const user = cephUser(`${name}-ceph-user-glance`, args.ceph, GLANCE_CEPH_USER, { ...this.child, dependsOn: [pool] });
 
-        const glance = osRelease(
-            cfg,
-            args.namespace,
+        const glance = args.factory.release(
             {
                 chart: "glance",
                 values: glanceValues(
@@ -86,7 +85,7 @@ export class Image extends Layer {
                 pool,
                 user,
                 ...args.controlPlaneLabels,
-                deleteOrderMarker(`${name}-glance-delete-order`, args.preDeleteNeeds, this.child),
+                args.factory.deleteOrderMarker(`${name}-glance-delete-order`, args.preDeleteNeeds, this.child),
             ),
         );
         this.releases = { glance };

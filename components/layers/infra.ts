@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, nodesWithRole } from "../config";
 import { Credentials } from "./credentials";
-import { osRelease } from "../release/release";
+import { ReleaseFactory } from "../release/release";
 import { Layer } from "./layer";
 import { password } from "./secrets";
 import { Shared, mariadbValues, memcachedValues, rabbitmqValues } from "./values";
@@ -12,6 +12,8 @@ export const CONTROL_PLANE_LABEL = "openstack-control-plane";
 export interface InfraArgs {
     /** The validated stack config. */
     readonly config: StackConfig;
+    /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
+    readonly factory: ReleaseFactory;
     /** The OpenStack namespace (from the storage layer, so the releases wait for it). */
     readonly namespace: pulumi.Input<string>;
     /** The StorageClass the MariaDB and RabbitMQ volumes use. */
@@ -54,18 +56,14 @@ export class Infra extends Layer {
 
         // Pods select control-plane nodes: label them first.
         const releaseOpts = this.afterAnd(labels);
-        const mariadb = osRelease(
-            cfg,
-            args.namespace,
+        const mariadb = args.factory.release(
             {
                 chart: "mariadb",
                 values: mariadbValues(cfg, args.storageClassName, creds.endpointAuth("mariadb"), this.shared),
             },
             releaseOpts,
         );
-        const rabbitmq = osRelease(
-            cfg,
-            args.namespace,
+        const rabbitmq = args.factory.release(
             {
                 chart: "rabbitmq",
                 // Its cluster-wait hook can take ~15 minutes on a slow cluster.
@@ -76,7 +74,7 @@ export class Infra extends Layer {
             },
             releaseOpts,
         );
-        const memcached = osRelease(cfg, args.namespace, { chart: "memcached", values: memcachedValues(cfg, this.shared) }, releaseOpts);
+        const memcached = args.factory.release({ chart: "memcached", values: memcachedValues(cfg, this.shared) }, releaseOpts);
         this.releases = { mariadb, rabbitmq, memcached };
 
         this.registerOutputs({ shared: this.shared, releases: this.releases, controlPlaneLabels: this.controlPlaneLabels });

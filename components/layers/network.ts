@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, nodesWithRole, openvswitchNodes } from "../config";
 import { Credentials } from "./credentials";
-import { osRelease } from "../release/release";
+import { ReleaseFactory } from "../release/release";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { Shared, neutronValues, openvswitchValues } from "./values";
@@ -12,6 +12,8 @@ export const OPENVSWITCH_LABEL = "openvswitch";
 export interface NetworkArgs {
     /** The validated stack config. */
     readonly config: StackConfig;
+    /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
+    readonly factory: ReleaseFactory;
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
     /** The shared secrets (infra layer) with the metadata proxy secret nova also gets. */
@@ -41,15 +43,8 @@ export class Network extends Layer {
         this.serviceUsers[user] = pw;
         const labels = this.labelNodes(cfg, OPENVSWITCH_LABEL, openvswitchNodes(cfg));
 
-        const openvswitch = osRelease(
-            cfg,
-            args.namespace,
-            { chart: "openvswitch", values: openvswitchValues(args.shared) },
-            this.afterAnd(labels),
-        );
-        const neutron = osRelease(
-            cfg,
-            args.namespace,
+        const openvswitch = args.factory.release({ chart: "openvswitch", values: openvswitchValues(args.shared) }, this.afterAnd(labels));
+        const neutron = args.factory.release(
             {
                 chart: "neutron",
                 values: neutronValues(cfg, creds.endpointAuth("neutron"), args.shared, nodesWithRole(cfg, "control").length),

@@ -1,7 +1,5 @@
 import * as command from "@pulumi/command";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dependsOnOf } from "./release";
 import { bashCommand } from "../commands/shell";
 
 /**
@@ -13,10 +11,11 @@ import { bashCommand } from "../commands/shell";
  * depends on this marker instead: a Command that does nothing, created at once, that depends on
  * what the needed releases depend on (and is parented and fed like them), which puts it at their
  * depth and the release one deeper. test/support/install-order.ts replays the engine's rounds.
+ * `needsDependOn` is what the needed releases depend on (the release factory knows).
  */
 export function deleteOrderMarker(
     name: string,
-    needs: readonly k8s.helm.v3.Release[],
+    needsDependOn: readonly pulumi.Input<pulumi.Resource>[],
     opts: pulumi.CustomResourceOptions,
 ): command.local.Command {
     return bashCommand(
@@ -25,6 +24,6 @@ export function deleteOrderMarker(
             // Does nothing: only its place in the dependency graph matters.
             create: "true",
         },
-        { ...opts, dependsOn: needs.flatMap((n) => [...dependsOnOf(n)]) },
+        { ...opts, dependsOn: [...needsDependOn] },
     );
 }

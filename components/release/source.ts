@@ -5,7 +5,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { ChartName } from "../catalog/charts";
-import { StackConfig } from "../config";
+import { ChartSource } from "../config";
 
 /** Files of a chart directory, relative and sorted, without what `helm dependency build` writes. */
 function chartFiles(dir: string, rel = ""): string[] {
@@ -38,10 +38,10 @@ export function localChartDigest(checkout: string, chart: string): string {
 
 /** The chart reference (repository + pinned version, or a local checkout). */
 export function chartRef(
-    cfg: StackConfig,
+    src: ChartSource,
+    versions: Readonly<Record<ChartName, string>>,
     chart: ChartName,
 ): Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "repositoryOpts" | "dependencyUpdate" | "description"> {
-    const src = cfg.charts.source;
     if (src.kind === "local") {
         // The seed's way: a checkout whose charts reach helm-toolkit as file://../helm-toolkit;
         // dependencyUpdate does `helm dependency build` when charts/ lacks it.
@@ -51,5 +51,5 @@ export function chartRef(
             description: `chart files sha256:${localChartDigest(src.path, chart)}`,
         };
     }
-    return { chart, version: cfg.charts.versions[chart], repositoryOpts: { repo: src.repository } };
+    return { chart, version: versions[chart], repositoryOpts: { repo: src.repository } };
 }
