@@ -3,8 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CephCommandContext } from "./components/commands/ceph";
-import { chartRepositoryProblems, fetchChartIndex } from "./components/probes/repository";
-import { clusterProblems, kubectlProbe } from "./components/probes/cluster";
+import { previewProblems } from "./components/probes/preview";
 import { Compute } from "./components/layers/compute";
 import { Credentials } from "./components/layers/credentials";
 import { ConfigError, PROJECT, isConfigSecret, loadConfig } from "./components/config";
@@ -33,13 +32,10 @@ const providers = [kubernetes];
 
 // Local commands (the Ceph toolbox, kubectl) must reach the same cluster as the provider.
 const environment = clusterEnvironment(config.kubeconfig, config.kubeContext);
-// What the route settings need from the cluster (cert-manager, the Gateway), and the chart
-// versions the repository must offer, refused at preview.
-const cluster = clusterProblems(config, kubectlProbe(environment));
-const repository = chartRepositoryProblems(config, fetchChartIndex);
-for (const warning of [...cluster.warnings, ...repository.warnings]) pulumi.log.warn(warning);
-const problems = [...cluster.problems, ...repository.problems];
-if (problems.length > 0) throw new ConfigError(problems);
+// What the cluster and the chart repository must offer for this config, refused at preview.
+const preview = previewProblems(config, environment);
+for (const warning of preview.warnings) pulumi.log.warn(warning);
+if (preview.problems.length > 0) throw new ConfigError(preview.problems);
 const ceph: CephCommandContext = { toolbox: config.storage.cephToolbox, environment };
 
 // The install order: each edge is a dependsOn, and each exists for what must *exist* before a
