@@ -118,10 +118,15 @@ export function publicUrl(api: RoutedApi, s: PublicScheme): string {
     return `${s.scheme}://${api.host}${api.path}`;
 }
 
+/** Whether a chart's values (its inventory at the pinned version) have a path. */
+export function chartHasPath(chart: ChartName, dotted: string): boolean {
+    const inventory = pinnedInventory(chart, DEFAULT_CHART_VERSIONS[chart]);
+    return inventory !== undefined && dotted in inventory.paths;
+}
+
 /** Whether a chart has an endpoint type in its values (so it may render that API's public URL). */
 export function chartReadsEndpoint(chart: ChartName, endpoint: string): boolean {
-    const inventory = pinnedInventory(chart, DEFAULT_CHART_VERSIONS[chart]);
-    return inventory !== undefined && `endpoints.${endpoint}.host_fqdn_override` in inventory.paths;
+    return chartHasPath(chart, `endpoints.${endpoint}.host_fqdn_override`);
 }
 
 /**

@@ -6,7 +6,8 @@ import { Credentials } from "./credentials";
 import { ReleaseFactory } from "../release/release";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
-import { CephClient, Shared, cinderValues, heatValues, libvirtValues, novaValues, placementValues } from "./values";
+import { cinderValues, heatValues, libvirtValues, novaValues, placementValues } from "./values/compute";
+import { CephClient, Composer, Shared, valuesComposer } from "./values/shared";
 
 export const COMPUTE_NODE_LABEL = "openstack-compute-node";
 
@@ -40,9 +41,9 @@ export class Compute extends Layer {
     constructor(name: string, args: ComputeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Compute", name, opts);
         const cfg = args.config;
-        const s = args.shared;
         const creds = args.credentials;
         creds.generate("compute", this, name);
+        const values = valuesComposer(creds, args.shared, cfg.replicas.rabbitmq);
         const labels = this.labelNodes(cfg, COMPUTE_NODE_LABEL, nodesWithRole(cfg, "compute"));
         const onControlPlane = this.afterAnd(...args.controlPlaneLabels);
 
@@ -53,7 +54,7 @@ export class Compute extends Layer {
         const placement = args.factory.release(
             {
                 chart: "placement",
-                values: placementValues(creds.endpointAuth("placement"), s),
+                values: values("placement", placementValues()),
             },
             onControlPlane,
         );
@@ -61,17 +62,17 @@ export class Compute extends Layer {
         // libvirt and nova-compute are DaemonSets on the compute label (a DaemonSet created
         // before it would count as ready with no pods); nova's other pods run on control nodes.
         const onComputeNodes = this.afterAnd(labels, ...args.controlPlaneLabels);
-        const libvirt = args.factory.release({ chart: "libvirt", values: libvirtValues(s, ceph) }, this.afterAnd(labels));
+        const libvirt = args.factory.release({ chart: "libvirt", values: values("libvirt", libvirtValues(ceph)) }, this.afterAnd(labels));
         const nova = args.factory.release(
             {
                 chart: "nova",
-                values: novaValues(cfg, creds.endpointAuth("nova"), s, ceph),
+                values: values("nova", novaValues(cfg, args.shared.metadataSecret, ceph)),
             },
             onComputeNodes,
         );
         this.releases = { placement, libvirt, nova };
-        if (cfg.optional.cinder) this.releases.cinder = this.cinder(cfg, args, ceph);
-        if (cfg.optional.heat) this.releases.heat = this.heat(cfg, args);
+        if (cfg.optional.cinder) this.releases.cinder = this.cinder(cfg, args, values, ceph);
+        if (cfg.optional.heat) this.releases.heat = this.heat(args, values);
         for (const chart of ["placement", "nova", "cinder", "heat"] as const) {
             if (!this.releases[chart]) continue;
             const [user, pw] = creds.serviceUser(chart);
@@ -84,17 +85,14 @@ export class Compute extends Layer {
         this.registerOutputs({ releases: this.releases, serviceUsers: this.serviceUsers });
     }
 
-    private cinder(cfg: StackConfig, args: ComputeArgs, ceph: CephClient): k8s.helm.v3.Release {
+    private cinder(cfg: StackConfig, args: ComputeArgs, values: Composer, ceph: CephClient): k8s.helm.v3.Release {
         return args.factory.release(
-            { chart: "cinder", values: cinderValues(cfg, args.credentials.endpointAuth("cinder"), args.shared, ceph) },
+            { chart: "cinder", values: values("cinder", cinderValues(cfg, ceph)) },
             this.afterAnd(...args.controlPlaneLabels),
         );
     }
 
-    private heat(cfg: StackConfig, args: ComputeArgs): k8s.helm.v3.Release {
-        return args.factory.release(
-            { chart: "heat", values: heatValues(cfg, args.credentials.endpointAuth("heat"), args.shared) },
-            this.afterAnd(...args.controlPlaneLabels),
-        );
+    private heat(args: ComputeArgs, values: Composer): k8s.helm.v3.Release {
+        return args.factory.release({ chart: "heat", values: values("heat", heatValues()) }, this.afterAnd(...args.controlPlaneLabels));
     }
 }

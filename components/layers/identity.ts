@@ -7,7 +7,8 @@ import { ReleaseFactory } from "../release/release";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { password } from "./secrets";
-import { KEYSTONE_ADMIN, Shared, horizonValues, keystoneValues } from "./values";
+import { horizonValues, keystoneValues } from "./values/identity";
+import { KEYSTONE_ADMIN, Shared, valuesComposer } from "./values/shared";
 
 export interface IdentityArgs {
     /** The validated stack config. */
@@ -52,6 +53,7 @@ export class Identity extends Layer {
         const cfg = args.config;
         const creds = args.credentials;
         creds.generate("identity", this, name);
+        const values = valuesComposer(creds, args.shared, cfg.replicas.rabbitmq);
         // Not after MariaDB, RabbitMQ or Memcached: every hook and pod of these charts that
         // talks to them waits for their Service itself.
         const onControlPlane = this.afterAnd(...args.controlPlaneLabels);
@@ -61,7 +63,7 @@ export class Identity extends Layer {
         const keystone = args.factory.release(
             {
                 chart: "keystone",
-                values: keystoneValues(cfg, creds.endpointAuth("keystone"), args.shared),
+                values: values("keystone", keystoneValues()),
             },
             this.afterAnd(...args.controlPlaneLabels, deleteOrder),
         );
@@ -73,9 +75,7 @@ export class Identity extends Layer {
             const horizon = args.factory.release(
                 {
                     chart: "horizon",
-                    values: horizonValues(creds.endpointAuth("horizon"), args.shared, {
-                        secretKey: password(`${name}-horizon-secret-key`, this, 64),
-                    }),
+                    values: values("horizon", horizonValues({ secretKey: password(`${name}-horizon-secret-key`, this, 64) })),
                 },
                 // Not after Keystone: its pod waits for keystone-api itself.
                 onControlPlane,

@@ -7,7 +7,8 @@ import { ReleaseFactory } from "../release/release";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { password } from "./secrets";
-import { Shared, glanceValues } from "./values";
+import { glanceValues } from "./values/image";
+import { Shared, valuesComposer } from "./values/shared";
 
 /** Glance's pool and Ceph user: the chart's defaults, with the seed's caps. */
 export const GLANCE_POOL = "glance.images";
@@ -50,6 +51,7 @@ export class Image extends Layer {
         const cfg = args.config;
         const creds = args.credentials;
         creds.generate("image", this, name);
+        const values = valuesComposer(creds, args.shared, cfg.replicas.rabbitmq);
         const [serviceUser, servicePassword] = creds.serviceUser("glance");
         this.serviceUsers[serviceUser] = servicePassword;
 
@@ -71,12 +73,13 @@ export class Image extends Layer {
         const glance = args.factory.release(
             {
                 chart: "glance",
-                values: glanceValues(
-                    cfg,
-                    creds.endpointAuth("glance"),
-                    args.shared,
-                    { objectStore: password(`${name}-glance-object-store-password`, this) },
-                    { pool: GLANCE_POOL, user: GLANCE_CEPH_USER.name },
+                values: values(
+                    "glance",
+                    glanceValues(
+                        cfg,
+                        { objectStore: password(`${name}-glance-object-store-password`, this) },
+                        { pool: GLANCE_POOL, user: GLANCE_CEPH_USER.name },
+                    ),
                 ),
             },
             // Not after Keystone: every hook and pod of glance that calls it waits for keystone-api.

@@ -5,7 +5,8 @@ import { Credentials } from "./credentials";
 import { ReleaseFactory } from "../release/release";
 import { Layer } from "./layer";
 import { password } from "./secrets";
-import { Shared, mariadbValues, memcachedValues, rabbitmqValues } from "./values";
+import { mariadbValues, memcachedValues, rabbitmqValues } from "./values/infra";
+import { Shared, valuesComposer } from "./values/shared";
 
 export const CONTROL_PLANE_LABEL = "openstack-control-plane";
 
@@ -54,12 +55,13 @@ export class Infra extends Layer {
             metadataSecret: password(`${name}-metadata-proxy-secret`, this),
         };
 
+        const values = valuesComposer(creds, this.shared, cfg.replicas.rabbitmq);
         // Pods select control-plane nodes: label them first.
         const releaseOpts = this.afterAnd(labels);
         const mariadb = args.factory.release(
             {
                 chart: "mariadb",
-                values: mariadbValues(cfg, args.storageClassName, creds.endpointAuth("mariadb"), this.shared),
+                values: values("mariadb", mariadbValues(cfg, args.storageClassName)),
             },
             releaseOpts,
         );
@@ -68,13 +70,14 @@ export class Infra extends Layer {
                 chart: "rabbitmq",
                 // Its cluster-wait hook can take ~15 minutes on a slow cluster.
                 timeoutSeconds: cfg.charts.rabbitmqTimeoutSeconds,
-                values: rabbitmqValues(cfg, args.storageClassName, creds.endpointAuth("rabbitmq"), this.shared, {
-                    erlangCookie: password(`${name}-rabbitmq-erlang-cookie`, this),
-                }),
+                values: values(
+                    "rabbitmq",
+                    rabbitmqValues(cfg, args.storageClassName, { erlangCookie: password(`${name}-rabbitmq-erlang-cookie`, this) }),
+                ),
             },
             releaseOpts,
         );
-        const memcached = args.factory.release({ chart: "memcached", values: memcachedValues(cfg, this.shared) }, releaseOpts);
+        const memcached = args.factory.release({ chart: "memcached", values: values("memcached", memcachedValues(cfg)) }, releaseOpts);
         this.releases = { mariadb, rabbitmq, memcached };
 
         this.registerOutputs({ shared: this.shared, releases: this.releases, controlPlaneLabels: this.controlPlaneLabels });

@@ -5,7 +5,8 @@ import { Credentials } from "./credentials";
 import { ReleaseFactory } from "../release/release";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
-import { Shared, neutronValues, openvswitchValues } from "./values";
+import { neutronValues, openvswitchValues } from "./values/network";
+import { Shared, valuesComposer } from "./values/shared";
 
 export const OPENVSWITCH_LABEL = "openvswitch";
 
@@ -42,12 +43,16 @@ export class Network extends Layer {
         const [user, pw] = creds.serviceUser("neutron");
         this.serviceUsers[user] = pw;
         const labels = this.labelNodes(cfg, OPENVSWITCH_LABEL, openvswitchNodes(cfg));
+        const values = valuesComposer(creds, args.shared, cfg.replicas.rabbitmq);
 
-        const openvswitch = args.factory.release({ chart: "openvswitch", values: openvswitchValues(args.shared) }, this.afterAnd(labels));
+        const openvswitch = args.factory.release(
+            { chart: "openvswitch", values: values("openvswitch", openvswitchValues()) },
+            this.afterAnd(labels),
+        );
         const neutron = args.factory.release(
             {
                 chart: "neutron",
-                values: neutronValues(cfg, creds.endpointAuth("neutron"), args.shared, nodesWithRole(cfg, "control").length),
+                values: values("neutron", neutronValues(cfg, args.shared.metadataSecret, nodesWithRole(cfg, "control").length)),
             },
             // Not after OpenvSwitch: the OVS agent waits for a ready openvswitch pod on its own
             // node (and keeps waiting while there is none).

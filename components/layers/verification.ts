@@ -4,7 +4,7 @@ import { StackConfig, nodesWithRole, openvswitchNodes } from "../config";
 import { CATALOG_ENTRIES, publicUrl } from "../catalog/endpoints";
 import { Layer } from "./layer";
 import { bashCommand, script } from "../commands/shell";
-import { KEYSTONE_ADMIN } from "./values";
+import { KEYSTONE_ADMIN } from "./values/shared";
 
 export const VERIFY_SCRIPT = "verify.cjs";
 
