@@ -1,17 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
 import { CephCommandContext, MonitorMap, cephConf, cephPool, cephRead, parseMonDump } from "../commands/ceph";
 import { StackConfig } from "../config";
-import { scriptPath } from "../commands/shell";
+import { monitorRefresher } from "./cephRefresher";
 import { Layer } from "./layer";
 
-export const REFRESHER_SCRIPT_NAME = "update-ceph-config.sh";
-export const REFRESHER_SCRIPT_PATH = scriptPath(REFRESHER_SCRIPT_NAME);
 /** The two objects the charts read: ceph.conf from ConfigMap ceph-etc, the admin key from Secret pvc-ceph-client-key (key `key`). */
 export const CEPH_ETC = "ceph-etc";
 export const CEPH_ADMIN_SECRET = "pvc-ceph-client-key";
-const REFRESHER_LABELS = { application: "ceph-config-refresher", "app.kubernetes.io/managed-by": "openstack-helm-pulumi" };
 
 export interface StorageArgs {
     /** The validated stack config. */
@@ -23,7 +19,7 @@ export interface StorageArgs {
 /**
  * Storage layer: the namespace OpenStack lives in, the StorageClass and pool behind every PVC,
  * and the Ceph client plumbing the charts read (ceph-etc, pvc-ceph-client-key) with the CronJob
- * that keeps ceph-etc's monitors current.
+ * that keeps ceph-etc's monitors current (cephRefresher.ts).
  *
  * The namespace is created here, not in the infra layer, because this is the first layer that
  * writes into it: putting it in infra would make storage -> infra a cycle.
@@ -58,7 +54,8 @@ export class Storage extends Layer {
         const monMap = monDump.stdout.apply(parseMonDump);
         this.fsid = monMap.fsid;
         this.monHost = monMap.monHost.apply((h) => h.join(","));
-        this.monitorRefresher(cfg, this.cephClientObjects(args.ceph, monMap));
+        const cephEtc = { object: this.cephClientObjects(args.ceph, monMap), name: CEPH_ETC };
+        monitorRefresher({ layerName: name, namespace: this.namespace, child: this.child }, cfg, cephEtc);
 
         this.registerOutputs({
             namespace: this.namespace,
@@ -135,120 +132,6 @@ export class Storage extends Layer {
             `${name}-ceph-etc`,
             { metadata: { name: CEPH_ETC, namespace: this.namespace }, data: { "ceph.conf": monMap.apply(cephConf) } },
             { ...this.after, deleteBeforeReplace: true },
-        );
-    }
-
-    /** Script ConfigMap, CronJob and RBAC limited to reading Rook's mons and patching ceph-etc. */
-    private monitorRefresher(cfg: StackConfig, cephEtc: k8s.core.v1.ConfigMap): void {
-        const st = cfg.storage;
-        const name = this.layerName;
-        // Its objects wait for the namespace and ceph-etc through their names (data flow).
-        const parent = { ...this.child, deleteBeforeReplace: true };
-        const labels = REFRESHER_LABELS;
-
-        const script = new k8s.core.v1.ConfigMap(
-            `${name}-refresher-script`,
-            {
-                metadata: { name: "update-ceph-config-script", namespace: this.namespace, labels },
-                data: { [REFRESHER_SCRIPT_NAME]: fs.readFileSync(REFRESHER_SCRIPT_PATH, "utf8") },
-            },
-            parent,
-        );
-        const sa = new k8s.core.v1.ServiceAccount(
-            `${name}-refresher-sa`,
-            {
-                metadata: { name: "ceph-config-refresher", namespace: this.namespace, labels },
-                automountServiceAccountToken: true,
-                // As the charts' ServiceAccounts get it (components/catalog/images.ts).
-                ...(cfg.images.pullSecret ? { imagePullSecrets: [{ name: cfg.images.pullSecret }] } : {}),
-            },
-            parent,
-        );
-        this.refresherRole("read-mons", st.rookNamespace, sa, [
-            { apiGroups: [""], resources: ["services"], verbs: ["list"] },
-            { apiGroups: [""], resources: ["configmaps"], resourceNames: ["rook-ceph-mon-endpoints"], verbs: ["get"] },
-        ]);
-        this.refresherRole("patch-ceph-etc", this.namespace, sa, [
-            { apiGroups: [""], resources: ["configmaps"], resourceNames: [CEPH_ETC], verbs: ["get", "patch"] },
-        ]);
-        this.refresherCronJob(st, cfg.images, script, sa, cephEtc);
-    }
-
-    /** Role `ceph-config-refresher-<what>` with these rules, bound to the refresher's ServiceAccount. */
-    private refresherRole(
-        what: string,
-        namespace: pulumi.Input<string>,
-        sa: k8s.core.v1.ServiceAccount,
-        rules: k8s.types.input.rbac.v1.PolicyRule[],
-    ): void {
-        const name = `${this.layerName}-refresher-${what}`;
-        const metadata = { name: `ceph-config-refresher-${what}`, namespace, labels: REFRESHER_LABELS };
-        const parent = { ...this.child, deleteBeforeReplace: true };
-        const role = new k8s.rbac.v1.Role(name, { metadata, rules }, parent);
-        new k8s.rbac.v1.RoleBinding(
-            name,
-            {
-                metadata,
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: this.namespace }],
-            },
-            parent,
-        );
-    }
-
-    private refresherCronJob(
-        st: StackConfig["storage"],
-        images: StackConfig["images"],
-        script: k8s.core.v1.ConfigMap,
-        sa: k8s.core.v1.ServiceAccount,
-        cephEtc: k8s.core.v1.ConfigMap,
-    ): void {
-        const name = this.layerName;
-        const labels = REFRESHER_LABELS;
-        const parent = { ...this.child, deleteBeforeReplace: true };
-        new k8s.batch.v1.CronJob(
-            `${name}-refresher`,
-            {
-                metadata: { name: "update-ceph-config", namespace: this.namespace, labels },
-                spec: {
-                    schedule: st.refresherSchedule,
-                    concurrencyPolicy: "Forbid",
-                    successfulJobsHistoryLimit: 1,
-                    failedJobsHistoryLimit: 3,
-                    jobTemplate: {
-                        spec: {
-                            backoffLimit: 2,
-                            activeDeadlineSeconds: 120,
-                            template: {
-                                metadata: { labels },
-                                spec: {
-                                    serviceAccountName: sa.metadata.name,
-                                    restartPolicy: "Never",
-                                    containers: [
-                                        {
-                                            name: "update-ceph-config",
-                                            image: images.refresher,
-                                            imagePullPolicy: "IfNotPresent",
-                                            // An explicit interpreter: the script need not be executable.
-                                            command: ["/bin/bash", `/scripts/${REFRESHER_SCRIPT_NAME}`],
-                                            env: [
-                                                { name: "ROOK_NAMESPACE", value: st.rookNamespace },
-                                                { name: "TARGET_NAMESPACE", value: this.namespace },
-                                                { name: "CONFIGMAP", value: cephEtc.metadata.name },
-                                                { name: "MON_PORT", value: String(st.monPort) },
-                                            ],
-                                            volumeMounts: [{ name: "scripts", mountPath: "/scripts", readOnly: true }],
-                                            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-                                        },
-                                    ],
-                                    volumes: [{ name: "scripts", configMap: { name: script.metadata.name, defaultMode: 0o555 } }],
-                                },
-                            },
-                        },
-                    },
-                },
-            },
-            { ...parent, deleteBeforeReplace: true },
         );
     }
 }

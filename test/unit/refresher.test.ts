@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { REFRESHER_SCRIPT_PATH } from "../../components/layers/storage";
+import { REFRESHER_SCRIPT_PATH } from "../../components/layers/cephRefresher";
 import { standinKubectl } from "../support/standin";
 
 const FSID = "5c0f6f2e-0b8e-4d3f-9a54-3f1c2c7e9d10";
