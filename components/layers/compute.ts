@@ -4,10 +4,11 @@ import * as random from "@pulumi/random";
 import { ChartName, StackConfig, nodesWithRole } from "../config";
 import { Credentials } from "./credentials";
 import { ReleaseFactory } from "../release/release";
+import type { InfraShared } from "./infra";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { cinderValues, heatValues, libvirtValues, novaValues, placementValues } from "./values/compute";
-import { CephClient, Composer, Shared, valuesComposer } from "./values/shared";
+import { CephClient, Composer, valuesComposer } from "./values/shared";
 
 export const COMPUTE_NODE_LABEL = "openstack-compute-node";
 
@@ -19,7 +20,7 @@ export interface ComputeArgs {
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
     /** The shared secrets (infra layer) with the metadata proxy secret neutron also gets. */
-    readonly shared: Shared & { readonly metadataSecret: pulumi.Output<string> };
+    readonly shared: InfraShared;
     /** One password per user across the stack (this layer's charts' own are generated here). */
     readonly credentials: Credentials;
     /** The control-plane node labels the API, scheduler and conductor pods select. */

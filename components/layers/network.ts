@@ -3,10 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, nodesWithRole, openvswitchNodes } from "../config";
 import { Credentials } from "./credentials";
 import { ReleaseFactory } from "../release/release";
+import type { InfraShared } from "./infra";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { neutronValues, openvswitchValues } from "./values/network";
-import { Shared, valuesComposer } from "./values/shared";
+import { valuesComposer } from "./values/shared";
 
 export const OPENVSWITCH_LABEL = "openvswitch";
 
@@ -18,7 +19,7 @@ export interface NetworkArgs {
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
     /** The shared secrets (infra layer) with the metadata proxy secret nova also gets. */
-    readonly shared: Shared & { readonly metadataSecret: pulumi.Output<string> };
+    readonly shared: InfraShared;
     /** One password per user across the stack (neutron's own are generated here). */
     readonly credentials: Credentials;
     /** The control-plane node labels neutron-server's pods select. */
