@@ -53,7 +53,7 @@ const preflight = new Preflight(
 );
 nothingBefore(preflight);
 const storage = new Storage("storage", { config, ceph }, { providers, dependsOn: [preflight] });
-const dnsRbac = new DnsRbac("dns-rbac", { config }, { providers, dependsOn: [preflight] });
+const dnsRbac = new DnsRbac("dns-rbac", { dns: config.dns }, { providers, dependsOn: [preflight] });
 // Every chart layer needs the namespace, StorageClass, ceph-etc and pvc-ceph-client-key (storage)
 // and Service names that resolve (DNS RBAC); node labels and credentials are passed as data.
 const platform = [storage, dnsRbac];
@@ -68,6 +68,7 @@ const infra = new Infra(
     {
         config,
         factory,
+        environment,
         namespace: storage.namespace,
         storageClassName: storage.storageClassName,
         credentials,
@@ -109,13 +110,29 @@ const image = new Image(
 // nova's hooks for keystone-api; nova-compute waits for glance-api.
 const compute = new Compute(
     "compute",
-    { config, factory, namespace: storage.namespace, shared: infra.shared, credentials, controlPlaneLabels: infra.controlPlaneLabels },
+    {
+        config,
+        factory,
+        environment,
+        namespace: storage.namespace,
+        shared: infra.shared,
+        credentials,
+        controlPlaneLabels: infra.controlPlaneLabels,
+    },
     { providers, dependsOn: platform },
 );
 // Not after identity or compute: neutron's hooks wait for keystone-api, its agents for nova-api.
 const network = new Network(
     "network",
-    { config, factory, namespace: storage.namespace, shared: infra.shared, credentials, controlPlaneLabels: infra.controlPlaneLabels },
+    {
+        config,
+        factory,
+        environment,
+        namespace: storage.namespace,
+        shared: infra.shared,
+        credentials,
+        controlPlaneLabels: infra.controlPlaneLabels,
+    },
     { providers, dependsOn: platform },
 );
 credentials.assertComplete();

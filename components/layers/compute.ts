@@ -17,6 +17,8 @@ export interface ComputeArgs {
     readonly config: StackConfig;
     /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
     readonly factory: ReleaseFactory;
+    /** The environment kubectl runs with (KUBECONFIG, KUBE_CONTEXT): the node label Command. */
+    readonly environment: Record<string, string>;
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
     /** The shared secrets (infra layer) with the metadata proxy secret neutron also gets. */
@@ -45,7 +47,7 @@ export class Compute extends Layer {
         const creds = args.credentials;
         creds.generate("compute", this, name);
         const values = valuesComposer(creds, args.shared, cfg.replicas.rabbitmq);
-        const labels = this.labelNodes(cfg, COMPUTE_NODE_LABEL, nodesWithRole(cfg, "compute"));
+        const labels = this.labelNodes(args.environment, COMPUTE_NODE_LABEL, nodesWithRole(cfg, "compute"));
         const onControlPlane = this.afterAnd(...args.controlPlaneLabels);
 
         // One Ceph client for libvirt, nova and cinder: the user and the libvirt secret UUID.
@@ -80,7 +82,7 @@ export class Compute extends Layer {
             this.serviceUsers[user] = pw;
         }
         for (const [chart, release] of Object.entries(this.releases) as [ChartName, k8s.helm.v3.Release][]) {
-            publicRoutes(name, cfg, args.namespace, chart, release, this.child);
+            publicRoutes(name, cfg.exposure, args.namespace, chart, release, this.child);
         }
 
         this.registerOutputs({ releases: this.releases, serviceUsers: this.serviceUsers });

@@ -18,15 +18,15 @@ export function rulesDigest(rules: unknown): string {
 }
 
 export interface DnsRbacArgs {
-    /** The validated stack config (the CoreDNS namespace and Deployment). */
-    readonly config: StackConfig;
+    /** The DNS section of the stack config (the CoreDNS namespace and Deployment). */
+    readonly dns: StackConfig["dns"];
 }
 
 /** DNS RBAC layer: ClusterRole/Binding `coredns`, and a CoreDNS restart when (only when) they change. */
 export class DnsRbac extends Layer {
     constructor(name: string, args: DnsRbacArgs, opts?: pulumi.ComponentResourceOptions) {
         super("DnsRbac", name, opts);
-        const dns = args.config.dns;
+        const dns = args.dns;
         // Every child waits for what the layer comes after (the preflight check).
         const parent = this.after;
 

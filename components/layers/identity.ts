@@ -69,7 +69,7 @@ export class Identity extends Layer {
         );
         this.releases = { keystone };
 
-        publicRoutes(name, cfg, args.namespace, "keystone", keystone, this.child);
+        publicRoutes(name, cfg.exposure, args.namespace, "keystone", keystone, this.child);
 
         if (cfg.optional.horizon) {
             const horizon = args.factory.release(
@@ -80,7 +80,7 @@ export class Identity extends Layer {
                 // Not after Keystone: its pod waits for keystone-api itself.
                 onControlPlane,
             );
-            publicRoutes(name, cfg, args.namespace, "horizon", horizon, this.child);
+            publicRoutes(name, cfg.exposure, args.namespace, "horizon", horizon, this.child);
             this.releases.horizon = horizon;
         }
 

@@ -92,7 +92,7 @@ export class Image extends Layer {
             ),
         );
         this.releases = { glance };
-        publicRoutes(name, cfg, args.namespace, "glance", glance, this.child);
+        publicRoutes(name, cfg.exposure, args.namespace, "glance", glance, this.child);
 
         this.registerOutputs({ releases: this.releases, serviceUsers: this.serviceUsers });
     }

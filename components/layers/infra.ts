@@ -15,6 +15,8 @@ export interface InfraArgs {
     readonly config: StackConfig;
     /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
     readonly factory: ReleaseFactory;
+    /** The environment kubectl runs with (KUBECONFIG, KUBE_CONTEXT): the node label Command. */
+    readonly environment: Record<string, string>;
     /** The OpenStack namespace (from the storage layer, so the releases wait for it). */
     readonly namespace: pulumi.Input<string>;
     /** The StorageClass the MariaDB and RabbitMQ volumes use. */
@@ -44,7 +46,7 @@ export class Infra extends Layer {
     constructor(name: string, args: InfraArgs, opts?: pulumi.ComponentResourceOptions) {
         super("Infra", name, opts);
         const cfg = args.config;
-        const labels = this.labelNodes(cfg, CONTROL_PLANE_LABEL, nodesWithRole(cfg, "control"));
+        const labels = this.labelNodes(args.environment, CONTROL_PLANE_LABEL, nodesWithRole(cfg, "control"));
         this.controlPlaneLabels = [labels];
 
         const creds = args.credentials;

@@ -1,7 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, StackConfig } from "../config";
-import { clusterEnvironment } from "../commands/kubectl";
+import { PROJECT } from "../config";
 import { bashCommand, script } from "../commands/shell";
 
 export const NODE_LABELS_SCRIPT = "node-labels.sh";
@@ -57,7 +56,7 @@ export abstract class Layer extends pulumi.ComponentResource {
      * NodePatches, whose delete gives up only their own field manager's hold, so no label leaves
      * a node on the way.
      */
-    protected labelNodes(cfg: StackConfig, key: string, nodes: readonly string[]): command.local.Command {
+    protected labelNodes(environment: Record<string, string>, key: string, nodes: readonly string[]): command.local.Command {
         const labelScript = script(NODE_LABELS_SCRIPT);
         return bashCommand(
             `${this.layerName}-label-${key}`,
@@ -67,7 +66,7 @@ export abstract class Layer extends pulumi.ComponentResource {
                 // No node keeps the label: every node the last run labelled is given up.
                 delete: `NODES=''\n${labelScript}`,
                 environment: {
-                    ...clusterEnvironment(cfg.kubeconfig, cfg.kubeContext),
+                    ...environment,
                     LABEL: key,
                     FIELD_MANAGER: labelFieldManager(key),
                     // One a line: a preview shows a changed list as the lines added and removed.

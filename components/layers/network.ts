@@ -16,6 +16,8 @@ export interface NetworkArgs {
     readonly config: StackConfig;
     /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
     readonly factory: ReleaseFactory;
+    /** The environment kubectl runs with (KUBECONFIG, KUBE_CONTEXT): the node label Command. */
+    readonly environment: Record<string, string>;
     /** The OpenStack namespace (from the storage layer). */
     readonly namespace: pulumi.Input<string>;
     /** The shared secrets (infra layer) with the metadata proxy secret nova also gets. */
@@ -43,7 +45,7 @@ export class Network extends Layer {
         creds.generate("network", this, name);
         const [user, pw] = creds.serviceUser("neutron");
         this.serviceUsers[user] = pw;
-        const labels = this.labelNodes(cfg, OPENVSWITCH_LABEL, openvswitchNodes(cfg));
+        const labels = this.labelNodes(args.environment, OPENVSWITCH_LABEL, openvswitchNodes(cfg));
         const values = valuesComposer(creds, args.shared, cfg.replicas.rabbitmq);
 
         const openvswitch = args.factory.release(
@@ -60,7 +62,7 @@ export class Network extends Layer {
             this.afterAnd(labels, ...args.controlPlaneLabels),
         );
         this.releases = { openvswitch, neutron };
-        publicRoutes(name, cfg, args.namespace, "neutron", neutron, this.child);
+        publicRoutes(name, cfg.exposure, args.namespace, "neutron", neutron, this.child);
 
         this.registerOutputs({ releases: this.releases, serviceUsers: this.serviceUsers });
     }

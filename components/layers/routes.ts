@@ -18,30 +18,30 @@ export const certificateSecretName = (api: RoutedApi) => `${api.service}-public-
  */
 export function publicRoutes(
     layerName: string,
-    cfg: StackConfig,
+    exposure: StackConfig["exposure"],
     namespace: pulumi.Input<string>,
     chart: ChartName,
     release: k8s.helm.v3.Release,
     opts: pulumi.CustomResourceOptions,
 ): pulumi.CustomResource[] {
     const routeOpts = { ...opts, dependsOn: [release], deleteBeforeReplace: true };
-    return cfg.exposure.apis
+    return exposure.apis
         .filter((api) => api.chart === chart)
         .map((api) =>
-            cfg.exposure.mode === "gateway"
-                ? httpRoute(`${layerName}-${api.service}-route`, cfg, namespace, api, routeOpts)
-                : ingress(`${layerName}-${api.service}-ingress`, cfg, namespace, api, routeOpts),
+            exposure.mode === "gateway"
+                ? httpRoute(`${layerName}-${api.service}-route`, exposure, namespace, api, routeOpts)
+                : ingress(`${layerName}-${api.service}-ingress`, exposure, namespace, api, routeOpts),
         );
 }
 
 function ingress(
     name: string,
-    cfg: StackConfig,
+    exposure: StackConfig["exposure"],
     namespace: pulumi.Input<string>,
     api: RoutedApi,
     opts: pulumi.CustomResourceOptions,
 ): k8s.networking.v1.Ingress {
-    const tls = cfg.exposure.tls;
+    const tls = exposure.tls;
     const annotations: Record<string, string> = {
         // The backend becomes ready only after the chart's hooks; the install ends with one
         // readiness check of the namespace instead of a wait here.
@@ -54,7 +54,7 @@ function ingress(
         {
             metadata: { name: `${api.service}-ingress`, namespace, annotations },
             spec: {
-                ingressClassName: cfg.exposure.ingressClass,
+                ingressClassName: exposure.ingressClass,
                 tls: secretName ? [{ hosts: [api.host], secretName }] : undefined,
                 rules: [
                     {
@@ -78,12 +78,12 @@ function ingress(
 
 function httpRoute(
     name: string,
-    cfg: StackConfig,
+    exposure: StackConfig["exposure"],
     namespace: pulumi.Input<string>,
     api: RoutedApi,
     opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource {
-    const gw = cfg.exposure.gateway!;
+    const gw = exposure.gateway!;
     return new k8s.apiextensions.CustomResource(
         name,
         {

@@ -134,7 +134,7 @@ describe("the routes of one chart (under mocks)", () => {
     });
     const routesOf = async (cfg: StackConfig, prefix: string) => {
         const release = new k8s.helm.v3.Release(`${prefix}-nova`, { chart: "nova", namespace: "openstack" });
-        const made = publicRoutes(prefix, cfg, "openstack", "nova", release, {});
+        const made = publicRoutes(prefix, cfg.exposure, "openstack", "nova", release, {});
         await Promise.all(made.map((r) => promiseOf(r.urn)));
         for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
         return registered.filter((r) => r.name.startsWith(`${prefix}-`) && r.type !== "kubernetes:helm.sh/v3:Release");
