@@ -67,7 +67,7 @@ export function loadConfig(reader: ConfigReader): StackConfig {
 }
 
 /** Node names with a role, in config order. */
-export function nodesWithRole(cfg: StackConfig, role: NodeRole): string[] {
+export function nodesWithRole(cfg: Pick<StackConfig, "nodes">, role: NodeRole): string[] {
     return cfg.nodes.filter((n) => n.roles.includes(role)).map((n) => n.name);
 }
 
@@ -75,6 +75,6 @@ export function nodesWithRole(cfg: StackConfig, role: NodeRole): string[] {
  * Nodes that need `openvswitch=enabled`: every compute node (libvirt, nova-compute) and every
  * control node (the neutron DHCP/L3/metadata agents), since each waits for an OVS agent on its node.
  */
-export function openvswitchNodes(cfg: StackConfig): string[] {
+export function openvswitchNodes(cfg: Pick<StackConfig, "nodes">): string[] {
     return cfg.nodes.map((n) => n.name);
 }

@@ -12,9 +12,12 @@ import { CephClient, Composer, valuesComposer } from "./values/shared";
 
 export const COMPUTE_NODE_LABEL = "openstack-compute-node";
 
+/** What the compute layer reads of the stack config: its sections, not the whole config. */
+export type ComputeConfig = Pick<StackConfig, "nodes" | "replicas" | "optional" | "exposure" | "compute" | "storage">;
+
 export interface ComputeArgs {
-    /** The validated stack config. */
-    readonly config: StackConfig;
+    /** The sections of the stack config this layer reads (nodes, replicas, optional charts, exposure, compute, storage). */
+    readonly config: ComputeConfig;
     /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
     readonly factory: ReleaseFactory;
     /** The environment kubectl runs with (KUBECONFIG, KUBE_CONTEXT): the node label Command. */
@@ -88,7 +91,7 @@ export class Compute extends Layer {
         this.registerOutputs({ releases: this.releases, serviceUsers: this.serviceUsers });
     }
 
-    private cinder(cfg: StackConfig, args: ComputeArgs, values: Composer, ceph: CephClient): k8s.helm.v3.Release {
+    private cinder(cfg: ComputeConfig, args: ComputeArgs, values: Composer, ceph: CephClient): k8s.helm.v3.Release {
         return args.factory.release(
             { chart: "cinder", values: values("cinder", cinderValues(cfg, ceph)) },
             this.afterAnd(...args.controlPlaneLabels),

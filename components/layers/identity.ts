@@ -10,9 +10,12 @@ import { password } from "./secrets";
 import { horizonValues, keystoneValues } from "./values/identity";
 import { KEYSTONE_ADMIN, Shared, valuesComposer } from "./values/shared";
 
+/** What the identity layer reads of the stack config: its sections, not the whole config. */
+export type IdentityConfig = Pick<StackConfig, "replicas" | "optional" | "exposure">;
+
 export interface IdentityArgs {
-    /** The validated stack config. */
-    readonly config: StackConfig;
+    /** The sections of the stack config this layer reads (replicas, optional charts, exposure). */
+    readonly config: IdentityConfig;
     /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
     readonly factory: ReleaseFactory;
     /** The OpenStack namespace (from the storage layer). */

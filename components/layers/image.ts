@@ -17,9 +17,12 @@ export const GLANCE_CEPH_USER: CephUserSpec = {
     caps: { mon: "allow r", osd: "allow class-read object_prefix rbd_children, allow rwx pool=glance.images", mgr: undefined },
 };
 
+/** What the image layer reads of the stack config: its sections, not the whole config. */
+export type ImageConfig = Pick<StackConfig, "replicas" | "exposure" | "storage" | "image">;
+
 export interface ImageArgs {
-    /** The validated stack config. */
-    readonly config: StackConfig;
+    /** The sections of the stack config this layer reads (replicas, exposure, storage, image). */
+    readonly config: ImageConfig;
     /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
     readonly factory: ReleaseFactory;
     /** The OpenStack namespace (from the storage layer). */

@@ -10,9 +10,12 @@ import { Shared, valuesComposer } from "./values/shared";
 
 export const CONTROL_PLANE_LABEL = "openstack-control-plane";
 
+/** What the infra layer reads of the stack config: its sections, not the whole config. */
+export type InfraConfig = Pick<StackConfig, "nodes" | "replicas" | "charts">;
+
 export interface InfraArgs {
-    /** The validated stack config. */
-    readonly config: StackConfig;
+    /** The sections of the stack config this layer reads (nodes, replicas, charts (the RabbitMQ timeout)). */
+    readonly config: InfraConfig;
     /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
     readonly factory: ReleaseFactory;
     /** The environment kubectl runs with (KUBECONFIG, KUBE_CONTEXT): the node label Command. */

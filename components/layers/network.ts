@@ -11,9 +11,12 @@ import { valuesComposer } from "./values/shared";
 
 export const OPENVSWITCH_LABEL = "openvswitch";
 
+/** What the network layer reads of the stack config: its sections, not the whole config. */
+export type NetworkConfig = Pick<StackConfig, "nodes" | "replicas" | "exposure" | "network">;
+
 export interface NetworkArgs {
-    /** The validated stack config. */
-    readonly config: StackConfig;
+    /** The sections of the stack config this layer reads (nodes, replicas, exposure, network). */
+    readonly config: NetworkConfig;
     /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
     readonly factory: ReleaseFactory;
     /** The environment kubectl runs with (KUBECONFIG, KUBE_CONTEXT): the node label Command. */

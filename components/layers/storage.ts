@@ -9,9 +9,12 @@ import { Layer } from "./layer";
 export const CEPH_ETC = "ceph-etc";
 export const CEPH_ADMIN_SECRET = "pvc-ceph-client-key";
 
+/** What the storage layer reads of the stack config: its sections, not the whole config. */
+export type StorageConfig = Pick<StackConfig, "namespace" | "namespaceMode" | "storage" | "images">;
+
 export interface StorageArgs {
-    /** The validated stack config. */
-    readonly config: StackConfig;
+    /** The sections of the stack config this layer reads (namespace, storage, images (the refresher's)). */
+    readonly config: StorageConfig;
     /** How Ceph commands run (toolbox prefix and environment). */
     readonly ceph: CephCommandContext;
 }
@@ -66,7 +69,7 @@ export class Storage extends Layer {
     }
 
     /** The namespace, created (kept on destroy unless purging) or adopted (read, never managed). */
-    private openstackNamespace(cfg: StackConfig): pulumi.Output<string> {
+    private openstackNamespace(cfg: StorageConfig): pulumi.Output<string> {
         const name = `${this.layerName}-namespace`;
         if (cfg.namespaceMode === "adopt") return k8s.core.v1.Namespace.get(name, cfg.namespace, this.after).metadata.name;
         const ns = new k8s.core.v1.Namespace(
@@ -83,7 +86,7 @@ export class Storage extends Layer {
     }
 
     /** Exactly the seed's StorageClass (cluster-scoped: no namespace), or the existing one. */
-    private storageClass(cfg: StackConfig): pulumi.Output<string> {
+    private storageClass(cfg: StorageConfig): pulumi.Output<string> {
         const st = cfg.storage;
         const name = `${this.layerName}-storageclass`;
         if (!st.manageStorageClass) return k8s.storage.v1.StorageClass.get(name, st.storageClass, this.after).metadata.name;

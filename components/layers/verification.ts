@@ -11,9 +11,12 @@ export const VERIFY_SCRIPT = "verify.cjs";
 /** The project and domain of the charts' service users (`endpoints.identity.auth.<service>`). */
 const SERVICE_USER_SCOPE = { project: "service", domain: "service" } as const;
 
+/** What the verification layer reads of the stack config: its sections, not the whole config. */
+export type VerificationConfig = Pick<StackConfig, "nodes" | "exposure" | "verification">;
+
 export interface VerificationArgs {
-    /** The validated stack config (the routed APIs, the nodes, the resolve map). */
-    readonly config: StackConfig;
+    /** The sections of the stack config this layer reads (the routed APIs, the nodes, the resolve map). */
+    readonly config: VerificationConfig;
     /** Keystone's public URL, the one the operator's openrc uses. */
     readonly authUrl: pulumi.Input<string>;
     /** The Keystone admin password the stack generated. */

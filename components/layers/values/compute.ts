@@ -11,7 +11,7 @@ export function libvirtValues(ceph: CephClient): Values {
     return { conf: { ceph: { enabled: true, cinder: { user: ceph.user, secret_uuid: ceph.secretUuid } } } };
 }
 
-export function novaValues(cfg: StackConfig, metadataSecret: Secret, ceph: CephClient): Values {
+export function novaValues(cfg: Pick<StackConfig, "compute" | "storage">, metadataSecret: Secret, ceph: CephClient): Values {
     const libvirt: Values = { rbd_user: ceph.user, rbd_secret_uuid: ceph.secretUuid, virt_type: cfg.compute.virtType };
     if (cfg.compute.virtType === "qemu") libvirt.cpu_mode = "none";
     if (cfg.compute.ephemeralOnCeph) {
@@ -29,7 +29,7 @@ export function novaValues(cfg: StackConfig, metadataSecret: Secret, ceph: CephC
     return values;
 }
 
-export function cinderValues(cfg: StackConfig, ceph: CephClient): Values {
+export function cinderValues(cfg: Pick<StackConfig, "storage">, ceph: CephClient): Values {
     const replication = cfg.storage.replication;
     return {
         conf: {

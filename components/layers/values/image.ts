@@ -3,7 +3,11 @@ import { StackConfig } from "../../config";
 import { Values } from "../../release/valueTree";
 import { Secret } from "./shared";
 
-export function glanceValues(cfg: StackConfig, own: { objectStore: Secret }, rbd: { pool: string; user: string }): Values {
+export function glanceValues(
+    cfg: Pick<StackConfig, "storage" | "image">,
+    own: { objectStore: Secret },
+    rbd: { pool: string; user: string },
+): Values {
     return {
         storage: "rbd",
         // The chart's storage-init also ensures the pool: same name, user and replica count.

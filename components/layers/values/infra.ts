@@ -4,14 +4,18 @@ import { StackConfig } from "../../config";
 import { Values } from "../../release/valueTree";
 import { Secret } from "./shared";
 
-export function mariadbValues(cfg: StackConfig, storageClass: pulumi.Input<string>): Values {
+export function mariadbValues(cfg: Pick<StackConfig, "replicas">, storageClass: pulumi.Input<string>): Values {
     return {
         pod: { replicas: { server: cfg.replicas.mariadb } },
         volume: { class_name: storageClass },
     };
 }
 
-export function rabbitmqValues(cfg: StackConfig, storageClass: pulumi.Input<string>, own: { erlangCookie: Secret }): Values {
+export function rabbitmqValues(
+    cfg: Pick<StackConfig, "replicas">,
+    storageClass: pulumi.Input<string>,
+    own: { erlangCookie: Secret },
+): Values {
     return {
         pod: { replicas: { server: cfg.replicas.rabbitmq } },
         volume: { class_name: storageClass },
@@ -19,6 +23,6 @@ export function rabbitmqValues(cfg: StackConfig, storageClass: pulumi.Input<stri
     };
 }
 
-export function memcachedValues(cfg: StackConfig): Values {
+export function memcachedValues(cfg: Pick<StackConfig, "replicas">): Values {
     return { pod: { replicas: { server: cfg.replicas.memcached } } };
 }

@@ -7,7 +7,7 @@ export function openvswitchValues(): Values {
     return {};
 }
 
-export function neutronValues(cfg: StackConfig, metadataSecret: Secret, controlNodes: number): Values {
+export function neutronValues(cfg: Pick<StackConfig, "network">, metadataSecret: Secret, controlNodes: number): Values {
     const net = cfg.network;
     const [firstFlat] = net.flatNetworks;
     const metadata = { DEFAULT: { metadata_proxy_shared_secret: metadataSecret } };
