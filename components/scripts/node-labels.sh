@@ -1,6 +1,6 @@
 #!/bin/bash
 # One node label of the program (<LABEL>=enabled) on a set of nodes, as one Command for all of
-# them (components/layers/layer.ts): one server-side apply for the lot, where a NodePatch per node and
+# them (components/layer.ts): one server-side apply for the lot, where a NodePatch per node and
 # label cost the engine a resource each. Parameters come in the environment:
 #   LABEL                  the label key
 #   NODES                  the nodes that carry it, one a line

@@ -92,31 +92,21 @@ function unmetReason(dep, view, pod) {
     switch (dep.kind) {
         case "service": {
             const slices = inNs(view.endpointslices).filter((s) => s.metadata?.labels?.["kubernetes.io/service-name"] === dep.name);
-            const sliceReady = slices.some((s) =>
-                (s.endpoints ?? []).some((e) => (e.addresses ?? []).length > 0 && e.conditions?.ready !== false),
-            );
+            const sliceReady = slices.some((s) => (s.endpoints ?? []).some((e) => (e.addresses ?? []).length > 0 && e.conditions?.ready !== false));
             if (sliceReady) return null;
             const ep = inNs(view.endpoints).find((e) => e.metadata?.name === dep.name);
             if ((ep?.subsets ?? []).some((s) => (s.addresses ?? []).length > 0)) return null;
             return "no ready endpoint";
         }
         case "job": {
-            const jobs = inNs(view.jobs).filter((j) =>
-                dep.labels ? matches(j.metadata?.labels, dep.labels) : j.metadata?.name === dep.name,
-            );
+            const jobs = inNs(view.jobs).filter((j) => (dep.labels ? matches(j.metadata?.labels, dep.labels) : j.metadata?.name === dep.name));
             if (jobs.length === 0) return "does not exist";
             const pending = jobs.filter((j) => !((j.status?.succeeded ?? 0) > 0));
-            return pending.length === 0
-                ? null
-                : dep.labels
-                  ? `${pending.map((j) => j.metadata.name).join(", ")} not succeeded`
-                  : "not succeeded";
+            return pending.length === 0 ? null : dep.labels ? `${pending.map((j) => j.metadata.name).join(", ")} not succeeded` : "not succeeded";
         }
         case "pod": {
             const candidates = inNs(view.pods).filter((p) => matches(p.metadata?.labels, dep.labels));
-            const here = dep.requireSameNode
-                ? candidates.filter((p) => p.status?.hostIP && p.status.hostIP === pod.status?.hostIP)
-                : candidates;
+            const here = dep.requireSameNode ? candidates.filter((p) => p.status?.hostIP && p.status.hostIP === pod.status?.hostIP) : candidates;
             if (here.some(isReady)) return null;
             const where = dep.requireSameNode ? ` on my node${pod.spec?.nodeName ? ` (${pod.spec.nodeName})` : ""}` : "";
             return here.length === 0 ? `no such pod${where}` : `no Ready pod${where}`;
@@ -138,13 +128,7 @@ function unmetReason(dep, view, pod) {
 function stuckPods(list) {
     const items = list.items ?? [];
     const of = (kind) => items.filter((o) => o.kind === kind);
-    const view = {
-        pods: of("Pod"),
-        jobs: of("Job"),
-        endpointslices: of("EndpointSlice"),
-        endpoints: of("Endpoints"),
-        daemonsets: of("DaemonSet"),
-    };
+    const view = { pods: of("Pod"), jobs: of("Job"), endpointslices: of("EndpointSlice"), endpoints: of("Endpoints"), daemonsets: of("DaemonSet") };
     const stuck = [];
     for (const pod of view.pods) {
         const c = entrypointContainer(pod);
@@ -162,11 +146,7 @@ function stuckPods(list) {
 const KIND = { service: "Service", job: "Job", pod: "pod", daemonset: "DaemonSet", customresource: "custom resource" };
 
 function describe(d) {
-    const what = d.name
-        ? `${d.namespace}/${d.name}`
-        : `${d.namespace} ${Object.entries(d.labels ?? {})
-              .map(([k, v]) => `${k}=${v}`)
-              .join(",")}`;
+    const what = d.name ? `${d.namespace}/${d.name}` : `${d.namespace} ${Object.entries(d.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(",")}`;
     return `${KIND[d.kind] ?? d.kind} ${what}: ${d.why}`;
 }
 
@@ -176,8 +156,7 @@ function report(stuck) {
     return stuck
         .map((s) => {
             const head = `${s.pod}${s.node ? ` (${s.node})` : ""}`;
-            if (s.waitingFor.length === 0)
-                return `${head} waits in its init container with every dependency met (it should start in a few seconds)`;
+            if (s.waitingFor.length === 0) return `${head} waits in its init container with every dependency met (it should start in a few seconds)`;
             return s.waitingFor.map((d) => `${head} waits for ${describe(d)}`).join("\n");
         })
         .join("\n");

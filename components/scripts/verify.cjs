@@ -82,10 +82,7 @@ async function token(user, password, project, userDomain, projectDomain) {
 function simulatedNodes() {
     try {
         const ctx = process.env.KUBE_CONTEXT ? ["--context", process.env.KUBE_CONTEXT] : [];
-        const out = execFileSync("kubectl", [...ctx, "get", "nodes", "-o", "json"], {
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        const out = execFileSync("kubectl", [...ctx, "get", "nodes", "-o", "json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
         const nodes = JSON.parse(out).items;
         return nodes.length > 0 && nodes.every((n) => (n.metadata.annotations || {})["kwok.x-k8s.io/node"] === "fake");
     } catch {
@@ -192,9 +189,7 @@ async function main() {
         const r = await request(url, authed);
         if (r.status !== 200) throw new Error(`GET ${url}: ${answer(r)}`);
         const services = JSON.parse(r.text).services;
-        const down = plan.computeHosts.filter(
-            (h) => !services.some((s) => sameHost(s.host, h) && s.state === "up" && s.status === "enabled"),
-        );
+        const down = plan.computeHosts.filter((h) => !services.some((s) => sameHost(s.host, h) && s.state === "up" && s.status === "enabled"));
         if (down.length) throw new Error(`GET ${url}: nova-compute not up on ${down.join(", ")}`);
         return `nova-compute up on ${plan.computeHosts.join(", ")}`;
     });
