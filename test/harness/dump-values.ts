@@ -1,7 +1,7 @@
 // Prints every Helm release's inputs (values, chart, version, timeout, wait flags) for the dev and
 // the all-options stack, as sorted JSON: run before and after a change to the value builders and
 // diff, to prove the value trees are byte-identical. Runs index.ts under the unit tests' mocks.
-//   npx tsx test/harness/dump-values.ts > before.json
+//   npx tsx test/harness/dump-values.ts > before.json   (--all: every resource, with its options)
 import { Registered } from "../support/mocks";
 import { ProgramRun, ROOT, allOptionsRun, devRun } from "../support/program-fixture";
 
@@ -17,13 +17,17 @@ function sorted(v: unknown): unknown {
     return v;
 }
 
+// --all: every resource, not only the releases (script payloads are Command inputs too).
+const every = process.argv.includes("--all");
+
 const releases = (run: ProgramRun) =>
     Object.fromEntries(
         run.resources
-            .filter((r: Registered) => r.type === "kubernetes:helm.sh/v3:Release")
-            .sort((a, b) => a.name.localeCompare(b.name))
-            .map((r) => [
-                r.name,
+            .filter((r: Registered) => every || r.type === "kubernetes:helm.sh/v3:Release")
+            .map((r) => [every ? `${r.type}::${r.name}` : r.name, r] as const)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([key, r]) => [
+                key,
                 {
                     inputs: r.inputs,
                     secretPaths: [...r.secretPaths].sort(),
@@ -31,6 +35,13 @@ const releases = (run: ProgramRun) =>
                     parent: r.parent,
                     dependencies: [...r.dependencies].sort(),
                     errorHooks: [...r.errorHooks].sort(),
+                    ...(every
+                        ? {
+                              additionalSecretOutputs: r.additionalSecretOutputs,
+                              retainOnDelete: r.retainOnDelete,
+                              deleteBeforeReplace: r.deleteBeforeReplace,
+                          }
+                        : {}),
                 },
             ]),
     );
