@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
 import { Credentials } from "./credentials";
-import { publicUrl } from "../catalog/endpoints";
+import { PUBLIC_APIS, publicUrl } from "../catalog/endpoints";
 import { ReleaseFactory } from "../release/release";
 import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
@@ -35,7 +35,7 @@ const CA_HINT =
     "# The public endpoints use TLS: if their issuer is private, point the client at its CA:\n# export OS_CACERT=/path/to/ca.pem\n";
 
 /** The Service keystone's chart creates for its API (the chart has no `keystone` Service any more). */
-export const KEYSTONE_API_SERVICE = { name: "keystone-api", port: 5000 } as const;
+export const KEYSTONE_API_SERVICE = PUBLIC_APIS.find((a) => a.service === "keystone")!.backend;
 
 /**
  * Identity layer: Keystone and the Ingress in front of it, both built from the one public
