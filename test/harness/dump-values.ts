@@ -47,7 +47,13 @@ const releases = (run: ProgramRun) =>
     );
 
 async function main(): Promise<void> {
-    const dump = { dev: releases(await devRun()), allOptions: releases(await allOptionsRun()) };
+    const [dev, allOptions] = [await devRun(), await allOptionsRun()];
+    // --all also takes the stack outputs and the resources read with `.get`.
+    const extra = (run: ProgramRun) =>
+        every ? { outputs: run.outputs, secretOutputs: [...run.secretOutputs].sort(), reads: run.reads } : {};
+    const dump = every
+        ? { dev: { resources: releases(dev), ...extra(dev) }, allOptions: { resources: releases(allOptions), ...extra(allOptions) } }
+        : { dev: releases(dev), allOptions: releases(allOptions) };
     // The checkout's path (local chart paths) as <root>, so two checkouts compare equal.
     process.stdout.write(JSON.stringify(sorted(dump), null, 2).split(ROOT).join("<root>") + "\n");
 }
