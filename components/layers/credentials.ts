@@ -12,6 +12,9 @@ import type { StackConfig } from "../config";
 import type { Values } from "../release/valueTree";
 import { password } from "./secrets";
 
+/** What the credentials read of the stack config: the installed charts and their overrides (usernames). */
+export type CredentialsConfig = Pick<StackConfig, "charts" | "optional">;
+
 /** The user the program names itself in every chart's Keystone admin entry (keystone bootstraps it). */
 export const KEYSTONE_ADMIN_USER = "admin";
 /** The RabbitMQ admin the program names in the rabbitmq chart and every chart's messaging admin entry. */
@@ -156,7 +159,7 @@ export interface StackUser {
 const entryId = (e: Pick<CredentialEntry, "chart" | "endpoint" | "key">) => `${e.chart}.endpoints.${e.endpoint}.auth.${e.key}`;
 
 /** The username an entry resolves to, and whether the stack renamed it (a chartValues override). */
-export function entryUsername(cfg: StackConfig, e: CredentialEntry): { username: string; renamed: boolean } {
+export function entryUsername(cfg: CredentialsConfig, e: CredentialEntry): { username: string; renamed: boolean } {
     const auth = (cfg.charts.values[e.chart]?.endpoints as Record<string, { auth?: Record<string, { username?: unknown }> }> | undefined)?.[
         e.endpoint
     ]?.auth;
@@ -182,7 +185,7 @@ function nameFor(username: string): string {
  * user whose deciding entry brings a password another user already has gets one of its own,
  * `<chart's layer>-user-<username>-<kind>-password`, stable while the user is.
  */
-export function planUsers(cfg: StackConfig): StackUser[] {
+export function planUsers(cfg: CredentialsConfig): StackUser[] {
     const installed = new Set<string>(installedCharts(cfg.optional));
     const entries = CREDENTIAL_ENTRIES.filter((e) => installed.has(e.chart)).map((e, order) => ({ e, order, ...entryUsername(cfg, e) }));
     const groups = new Map<string, typeof entries>();
@@ -220,7 +223,7 @@ export class Credentials {
     private readonly deferred = new Map<StackUser, { out: pulumi.Output<string>; resolve?: (p: pulumi.Output<string>) => void }>();
     private readonly byEntry = new Map<string, { user: StackUser; username: string; entry: CredentialEntry }>();
 
-    constructor(cfg: StackConfig) {
+    constructor(cfg: CredentialsConfig) {
         this.users = planUsers(cfg);
         for (const user of this.users) {
             const [out, resolve] = pulumi.deferredOutput<string>();
