@@ -1,4 +1,4 @@
-// Recovery from an interrupted `pulumi up` (`npm run recover`, components/scripts/recover.ts).
+// Recovery from an interrupted `pulumi up` (`npm run recover`, components/recovery/recover.ts).
 //
 // A `pulumi up` killed while it creates a resource leaves a pending CREATE in the stack's state
 // and, for a Helm release, the release itself in the cluster: deployed if Helm finished before

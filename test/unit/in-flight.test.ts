@@ -148,7 +148,7 @@ describe("the pulumi CLI's command line", () => {
         assert.equal(processKind({ argv: ["pulumi-language-nodejs", "127.0.0.1:1"] }), "plugin");
         assert.equal(processKind({ argv: ["node", "/p/node_modules/@pulumi/pulumi/cmd/run/index.js", "--stack", "dev"] }), "program");
         for (const argv of [
-            ["node", "/p/node_modules/.bin/tsx", "components/scripts/recover.ts"],
+            ["node", "/p/node_modules/.bin/tsx", "components/recovery/recover.ts"],
             ["pulumi-up-notes.sh"],
             ["bash", "-c", "pulumi up"],
             [],
