@@ -8,13 +8,13 @@ import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { password } from "./secrets";
 import { horizonValues, keystoneValues } from "./values/identity";
-import { KEYSTONE_ADMIN, Shared, valuesComposer } from "./values/shared";
+import { Shared, keystoneAdmin, valuesComposer } from "./values/shared";
 
 /** What the identity layer reads of the stack config: its sections, not the whole config. */
-export type IdentityConfig = Pick<StackConfig, "replicas" | "optional" | "exposure">;
+export type IdentityConfig = Pick<StackConfig, "replicas" | "optional" | "exposure" | "charts">;
 
 export interface IdentityArgs {
-    /** The sections of the stack config this layer reads (replicas, optional charts, exposure). */
+    /** The sections of the stack config this layer reads (replicas, optional charts, exposure, keystone's chartValues for the admin). */
     readonly config: IdentityConfig;
     /** Makes the releases (chart source, overrides, public endpoints, images, error hook). */
     readonly factory: ReleaseFactory;
@@ -90,14 +90,15 @@ export class Identity extends Layer {
         const api = cfg.exposure.apis.find((a) => a.service === "keystone")!;
         this.publicUrl = pulumi.output(publicUrl(api, cfg.exposure.scheme));
         this.internalUrl = pulumi.interpolate`http://${KEYSTONE_API_SERVICE.name}.${args.namespace}.svc.cluster.local:${KEYSTONE_API_SERVICE.port}/v3`;
+        const admin = keystoneAdmin(cfg.charts);
         this.adminOpenrc = pulumi.secret(pulumi.interpolate`export OS_AUTH_URL=${this.publicUrl}
 export OS_IDENTITY_API_VERSION=3
 export OS_INTERFACE=public
-export OS_REGION_NAME=${KEYSTONE_ADMIN.region}
-export OS_PROJECT_DOMAIN_NAME=${KEYSTONE_ADMIN.projectDomainName}
-export OS_USER_DOMAIN_NAME=${KEYSTONE_ADMIN.userDomainName}
-export OS_PROJECT_NAME=${KEYSTONE_ADMIN.projectName}
-export OS_USERNAME=${KEYSTONE_ADMIN.username}
+export OS_REGION_NAME=${admin.region}
+export OS_PROJECT_DOMAIN_NAME=${admin.projectDomainName}
+export OS_USER_DOMAIN_NAME=${admin.userDomainName}
+export OS_PROJECT_NAME=${admin.projectName}
+export OS_USERNAME=${admin.username}
 export OS_PASSWORD=${creds.password("keystone", "identity", "admin")}
 ${cfg.exposure.tls ? CA_HINT : ""}`);
 

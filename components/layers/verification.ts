@@ -4,7 +4,7 @@ import { StackConfig, nodesWithRole, openvswitchNodes } from "../config";
 import { CATALOG_ENTRIES, publicUrl } from "../catalog/endpoints";
 import { Layer } from "./layer";
 import { bashCommand, script } from "../commands/shell";
-import { KEYSTONE_ADMIN } from "./values/shared";
+import { KEYSTONE_ADMIN, keystoneAdmin } from "./values/shared";
 
 export const VERIFY_SCRIPT = "verify.cjs";
 
@@ -12,7 +12,7 @@ export const VERIFY_SCRIPT = "verify.cjs";
 const SERVICE_USER_SCOPE = { project: "service", domain: "service" } as const;
 
 /** What the verification layer reads of the stack config: its sections, not the whole config. */
-export type VerificationConfig = Pick<StackConfig, "nodes" | "exposure" | "verification">;
+export type VerificationConfig = Pick<StackConfig, "nodes" | "exposure" | "verification" | "charts">;
 
 export interface VerificationArgs {
     /** The sections of the stack config this layer reads (the routed APIs, the nodes, the resolve map). */
@@ -53,15 +53,16 @@ export class Verification extends Layer {
         super("Verification", name, opts);
         const cfg = args.config;
         const control = nodesWithRole(cfg, "control");
+        const admin = keystoneAdmin(cfg.charts);
         const plan = pulumi.output(args.authUrl).apply((authUrl) =>
             JSON.stringify({
                 authUrl,
-                region: KEYSTONE_ADMIN.region,
+                region: admin.region,
                 admin: {
-                    username: KEYSTONE_ADMIN.username,
-                    project: KEYSTONE_ADMIN.projectName,
-                    userDomain: KEYSTONE_ADMIN.userDomainName,
-                    projectDomain: KEYSTONE_ADMIN.projectDomainName,
+                    username: admin.username,
+                    project: admin.projectName,
+                    userDomain: admin.userDomainName,
+                    projectDomain: admin.projectDomainName,
                 },
                 services: cfg.exposure.apis
                     .filter((a) => CATALOG_ENTRIES[a.service])
@@ -93,7 +94,8 @@ export class Verification extends Layer {
                 environment: {
                     ...args.environment,
                     VERIFY_JS: script(VERIFY_SCRIPT),
-                    VERIFY_PLAN: plan,
+                    // In the clear, unless it carries admin names from chartValues set with --secret.
+                    VERIFY_PLAN: cfg.charts.valuesSecret && adminOverridden(cfg.charts) ? pulumi.secret(plan) : plan,
                     VERIFY_SECRETS: pulumi.secret(secrets),
                 },
                 triggers: args.releases.map((r) => r.status.revision),
@@ -103,4 +105,10 @@ export class Verification extends Layer {
         this.checks = verify.stdout.apply((out) => (JSON.parse(out) as { checks: CheckResult[] }).checks);
         this.registerOutputs({ checks: this.checks });
     }
+}
+
+/** Whether the stack's chartValues name Keystone's admin differently from ours. */
+function adminOverridden(charts: VerificationConfig["charts"]): boolean {
+    const admin = keystoneAdmin(charts);
+    return (Object.keys(KEYSTONE_ADMIN) as (keyof typeof KEYSTONE_ADMIN)[]).some((k) => admin[k] !== KEYSTONE_ADMIN[k]);
 }

@@ -198,7 +198,7 @@ interface StepState {
 
 /**
  * The preview's steps (`pulumi preview --json`): each op with the resource name it acts on, and for
- * a node label Command (components/layer.ts) the nodes its change labels (+) and gives up (-).
+ * a node label Command (components/layers/layer.ts) the nodes its change labels (+) and gives up (-).
  */
 export function previewSteps(extra: string[] = []): { op: string; name: string; type: string; nodes?: string }[] {
     const out = ok(["pulumi", "preview", "--json", ...extra], { timeoutMs: 10 * MINUTE });
