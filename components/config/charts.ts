@@ -9,6 +9,7 @@ import {
     USER_ENDPOINT,
     usernamesFromCheckout,
 } from "../catalog/inventory";
+import { CATALOG_ENTRIES, PUBLIC_APIS } from "../catalog/endpoints";
 import { DEFAULTS } from "./defaults";
 import { HELM_VERSION, Readers } from "./readers";
 import { ChartSource, StackConfig } from "./types";
@@ -200,7 +201,52 @@ function chartUsernames(
         );
     }
     checkUsernameOverrides(r, charts.values);
+    checkAdminFollowsKeystone(r, charts.values, out, warnings);
     return out;
+}
+
+const ADMIN_ENTRY = "endpoints.identity.auth.admin";
+
+/** The charts that register a service in Keystone: their ks-service, ks-endpoints and ks-user Jobs log in as the admin. */
+const REGISTERING_CHARTS: ReadonlySet<ChartName> = new Set(PUBLIC_APIS.filter((a) => CATALOG_ENTRIES[a.service]).map((a) => a.chart));
+
+/**
+ * Every chart's Keystone admin entry must name the admin the keystone chart bootstraps. A chart
+ * that registers its service logs in as it at every install, and a user Keystone does not have
+ * fails those Jobs with a 401: a rename in chartValues.keystone alone is refused for them. The
+ * other charts with an admin entry (MariaDB's backups, Horizon) use it only when switched on: a warning.
+ */
+function checkAdminFollowsKeystone(
+    r: Readers,
+    values: Partial<Record<ChartName, Record<string, unknown>>>,
+    usernames: Partial<Record<ChartName, Record<string, string>>>,
+    warnings: string[],
+): void {
+    const resolved = (chart: ChartName): string | undefined => {
+        const endpoints = values[chart]?.endpoints as Record<string, { auth?: Record<string, { username?: unknown }> }> | undefined;
+        const override = endpoints?.identity?.auth?.admin?.username;
+        return typeof override === "string" && override !== "" ? override : usernames[chart]?.[ADMIN_ENTRY];
+    };
+    const admin = resolved("keystone");
+    if (admin === undefined) return;
+    for (const chart of Object.keys(usernames) as ChartName[]) {
+        const own = resolved(chart);
+        if (chart === "keystone" || own === undefined || own === admin) continue;
+        const k = `chartValues.${chart}.${ADMIN_ENTRY}.username`;
+        const mismatch = `is ${own}, but the keystone chart bootstraps Keystone's admin as ${admin} (chartValues.keystone.${ADMIN_ENTRY}.username)`;
+        if (REGISTERING_CHARTS.has(chart)) {
+            r.fail(
+                k,
+                `${mismatch}: ${chart}'s Jobs that register it in Keystone log in as the admin and would fail`,
+                r.objFix(k, `' ${admin}`),
+            );
+        } else {
+            warnings.push(
+                `${r.key(k)}: ${mismatch}; ${chart} logs in as the admin only with its Keystone features on (such as backups to Swift); ` +
+                    `to follow the rename: ${r.objFix(k, `' ${admin}`)}`,
+            );
+        }
+    }
 }
 
 /** A `username` override of a user entry must be a name: the entry's password is chosen by it. */
