@@ -11,6 +11,7 @@ import {
 } from "../catalog/inventory";
 import { CATALOG_ENTRIES, PUBLIC_APIS } from "../catalog/endpoints";
 import { DEFAULTS } from "./defaults";
+import { ADMIN_FIELDS, adminField, adminOverride, keystoneAdmin } from "./keystoneAdmin";
 import { HELM_VERSION, Readers } from "./readers";
 import { ChartSource, StackConfig } from "./types";
 
@@ -211,10 +212,12 @@ const ADMIN_ENTRY = "endpoints.identity.auth.admin";
 const REGISTERING_CHARTS: ReadonlySet<ChartName> = new Set(PUBLIC_APIS.filter((a) => CATALOG_ENTRIES[a.service]).map((a) => a.chart));
 
 /**
- * Every chart's Keystone admin entry must name the admin the keystone chart bootstraps. A chart
- * that registers its service logs in as it at every install, and a user Keystone does not have
- * fails those Jobs with a 401: a rename in chartValues.keystone alone is refused for them. The
- * other charts with an admin entry (MariaDB's backups, Horizon) use it only when switched on: a warning.
+ * Keystone's admin is one for the stack: a rename in chartValues.keystone reaches every chart's
+ * admin entry (components/layers/credentials.ts), and a chart's own override that names another
+ * admin (username, project, domains or region) is refused where the chart registers its service:
+ * its ks-service, ks-endpoints and ks-user Jobs log in as the admin at every install and would get
+ * a 401, or register its endpoints in another region. MariaDB and Horizon use their admin entry
+ * only with their Keystone features on (backups to Swift): a warning.
  */
 function checkAdminFollowsKeystone(
     r: Readers,
@@ -222,29 +225,24 @@ function checkAdminFollowsKeystone(
     usernames: Partial<Record<ChartName, Record<string, string>>>,
     warnings: string[],
 ): void {
-    const resolved = (chart: ChartName): string | undefined => {
-        const endpoints = values[chart]?.endpoints as Record<string, { auth?: Record<string, { username?: unknown }> }> | undefined;
-        const override = endpoints?.identity?.auth?.admin?.username;
-        return typeof override === "string" && override !== "" ? override : usernames[chart]?.[ADMIN_ENTRY];
-    };
-    const admin = resolved("keystone");
-    if (admin === undefined) return;
+    const admin = keystoneAdmin({ values });
     for (const chart of Object.keys(usernames) as ChartName[]) {
-        const own = resolved(chart);
-        if (chart === "keystone" || own === undefined || own === admin) continue;
-        const k = `chartValues.${chart}.${ADMIN_ENTRY}.username`;
-        const mismatch = `is ${own}, but the keystone chart bootstraps Keystone's admin as ${admin} (chartValues.keystone.${ADMIN_ENTRY}.username)`;
-        if (REGISTERING_CHARTS.has(chart)) {
-            r.fail(
-                k,
-                `${mismatch}: ${chart}'s Jobs that register it in Keystone log in as the admin and would fail`,
-                r.objFix(k, `' ${admin}`),
-            );
-        } else {
-            warnings.push(
-                `${r.key(k)}: ${mismatch}; ${chart} logs in as the admin only with its Keystone features on (such as backups to Swift); ` +
-                    `to follow the rename: ${r.objFix(k, `' ${admin}`)}`,
-            );
+        if (chart === "keystone" || usernames[chart]?.[ADMIN_ENTRY] === undefined) continue;
+        const own = adminOverride(values[chart]);
+        for (const f of ADMIN_FIELDS) {
+            const theirs = own[f];
+            const keystone = adminField(admin, f);
+            if (theirs === undefined || theirs === keystone) continue;
+            const k = `chartValues.${chart}.${ADMIN_ENTRY}.${f}`;
+            const mismatch = `is ${theirs}, but Keystone's admin has ${f} ${keystone} (chartValues.keystone.${ADMIN_ENTRY}.${f}, or ours), which every chart's admin entry follows unless set`;
+            const fix = `pulumi config rm --path '${r.key(k)}'`;
+            if (REGISTERING_CHARTS.has(chart)) {
+                r.fail(k, `${mismatch}: ${chart}'s Jobs that register it in Keystone log in as the admin and would fail`, fix);
+            } else {
+                warnings.push(
+                    `${r.key(k)}: ${mismatch}; ${chart} logs in as the admin only with its Keystone features on (such as backups to Swift); to follow Keystone's: ${fix}`,
+                );
+            }
         }
     }
 }

@@ -19,6 +19,7 @@ export { CHARTS, DEFAULT_CHART_VERSIONS };
 export type { ChartName };
 export * from "./types";
 export * from "./defaults";
+export * from "./keystoneAdmin";
 export { ConfigError, keyWarning, problem } from "./readers";
 export type { ConfigReader } from "./readers";
 export { checkMinuteSchedule } from "./storage";

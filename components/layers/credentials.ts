@@ -8,7 +8,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { ChartLayer, ChartName, chartSpec, installedCharts } from "../catalog/charts";
-import type { StackConfig } from "../config";
+import { KEYSTONE_ADMIN as OUR_ADMIN, StackConfig, keystoneAdmin, renamedAdminFields } from "../config";
+import { chartHasPath } from "../catalog/endpoints";
 import type { Values } from "../release/valueTree";
 import { password } from "./secrets";
 
@@ -16,7 +17,7 @@ import { password } from "./secrets";
 export type CredentialsConfig = Pick<StackConfig, "charts" | "optional">;
 
 /** The user the program names itself in every chart's Keystone admin entry (keystone bootstraps it). */
-export const KEYSTONE_ADMIN_USER = "admin";
+export const KEYSTONE_ADMIN_USER = OUR_ADMIN.username;
 /** The RabbitMQ admin the program names in the rabbitmq chart and every chart's messaging admin entry. */
 export const RABBITMQ_ADMIN_USER = "rabbitmq";
 
@@ -158,13 +159,21 @@ export interface StackUser {
 
 const entryId = (e: Pick<CredentialEntry, "chart" | "endpoint" | "key">) => `${e.chart}.endpoints.${e.endpoint}.auth.${e.key}`;
 
+/** Another chart's Keystone admin entry: it follows the admin the keystone chart bootstraps (config/keystoneAdmin.ts). */
+const followsKeystoneAdmin = (e: Pick<CredentialEntry, "chart" | "endpoint" | "key">) =>
+    e.endpoint === "identity" && e.key === "admin" && e.chart !== "keystone";
+
 /** The username an entry resolves to, and whether the stack renamed it (a chartValues override). */
 export function entryUsername(cfg: CredentialsConfig, e: CredentialEntry): { username: string; renamed: boolean } {
     const auth = (cfg.charts.values[e.chart]?.endpoints as Record<string, { auth?: Record<string, { username?: unknown }> }> | undefined)?.[
         e.endpoint
     ]?.auth;
     const override = auth?.[e.key]?.username;
-    const dflt = e.username ?? cfg.charts.usernames[e.chart]?.[`endpoints.${e.endpoint}.auth.${e.key}`] ?? e.key;
+    const dflt =
+        (followsKeystoneAdmin(e) ? renamedAdminFields(keystoneAdmin(cfg.charts)).username : undefined) ??
+        e.username ??
+        cfg.charts.usernames[e.chart]?.[`endpoints.${e.endpoint}.auth.${e.key}`] ??
+        e.key;
     return typeof override === "string" && override !== ""
         ? { username: override, renamed: override !== dflt }
         : { username: dflt, renamed: false };
@@ -223,8 +232,12 @@ export class Credentials {
     private readonly deferred = new Map<StackUser, { out: pulumi.Output<string>; resolve?: (p: pulumi.Output<string>) => void }>();
     private readonly byEntry = new Map<string, { user: StackUser; username: string; entry: CredentialEntry }>();
 
+    /** What every other chart's admin entry is given where the stack renamed Keystone's admin (usually nothing). */
+    private readonly renamedAdmin: Readonly<Record<string, string>>;
+
     constructor(cfg: CredentialsConfig) {
         this.users = planUsers(cfg);
+        this.renamedAdmin = renamedAdminFields(keystoneAdmin(cfg.charts));
         for (const user of this.users) {
             const [out, resolve] = pulumi.deferredOutput<string>();
             this.deferred.set(user, { out, resolve });
@@ -281,7 +294,13 @@ export class Credentials {
         for (const { entry, user } of this.byEntry.values()) {
             if (entry.chart !== chart) continue;
             const auth = (out[entry.endpoint] ??= { auth: {} }).auth;
-            auth[entry.key] = { ...(entry.username ? { username: entry.username } : {}), password: this.deferred.get(user)!.out };
+            // A renamed Keystone admin reaches every chart's admin entry, the fields the chart has.
+            const admin = followsKeystoneAdmin(entry)
+                ? Object.fromEntries(
+                      Object.entries(this.renamedAdmin).filter(([f]) => chartHasPath(chart, `endpoints.identity.auth.admin.${f}`)),
+                  )
+                : {};
+            auth[entry.key] = { ...admin, ...(entry.username ? { username: entry.username } : {}), password: this.deferred.get(user)!.out };
         }
         return out;
     }

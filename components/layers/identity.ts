@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "../config";
+import { StackConfig, keystoneAdmin } from "../config";
 import { Credentials } from "./credentials";
 import { PUBLIC_APIS, publicUrl } from "../catalog/endpoints";
 import { ReleaseFactory } from "../release/release";
@@ -8,7 +8,7 @@ import { Layer } from "./layer";
 import { publicRoutes } from "./routes";
 import { password } from "./secrets";
 import { horizonValues, keystoneValues } from "./values/identity";
-import { Shared, keystoneAdmin, valuesComposer } from "./values/shared";
+import { Shared, valuesComposer } from "./values/shared";
 
 /** What the identity layer reads of the stack config: its sections, not the whole config. */
 export type IdentityConfig = Pick<StackConfig, "replicas" | "optional" | "exposure" | "charts">;

@@ -1,10 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig, nodesWithRole, openvswitchNodes } from "../config";
+import { StackConfig, keystoneAdmin, nodesWithRole, openvswitchNodes, renamedAdminFields } from "../config";
 import { CATALOG_ENTRIES, publicUrl } from "../catalog/endpoints";
 import { Layer } from "./layer";
 import { bashCommand, script } from "../commands/shell";
-import { KEYSTONE_ADMIN, keystoneAdmin } from "./values/shared";
 
 export const VERIFY_SCRIPT = "verify.cjs";
 
@@ -95,7 +94,7 @@ export class Verification extends Layer {
                     ...args.environment,
                     VERIFY_JS: script(VERIFY_SCRIPT),
                     // In the clear, unless it carries admin names from chartValues set with --secret.
-                    VERIFY_PLAN: cfg.charts.valuesSecret && adminOverridden(cfg.charts) ? pulumi.secret(plan) : plan,
+                    VERIFY_PLAN: cfg.charts.valuesSecret && Object.keys(renamedAdminFields(admin)).length > 0 ? pulumi.secret(plan) : plan,
                     VERIFY_SECRETS: pulumi.secret(secrets),
                 },
                 triggers: args.releases.map((r) => r.status.revision),
@@ -105,10 +104,4 @@ export class Verification extends Layer {
         this.checks = verify.stdout.apply((out) => (JSON.parse(out) as { checks: CheckResult[] }).checks);
         this.registerOutputs({ checks: this.checks });
     }
-}
-
-/** Whether the stack's chartValues name Keystone's admin differently from ours. */
-function adminOverridden(charts: VerificationConfig["charts"]): boolean {
-    const admin = keystoneAdmin(charts);
-    return (Object.keys(KEYSTONE_ADMIN) as (keyof typeof KEYSTONE_ADMIN)[]).some((k) => admin[k] !== KEYSTONE_ADMIN[k]);
 }

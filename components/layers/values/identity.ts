@@ -1,6 +1,7 @@
 // The identity layer's charts: Keystone and Horizon (their endpoints: values/shared.ts).
 import { Values } from "../../release/valueTree";
-import { KEYSTONE_ADMIN, Secret } from "./shared";
+import { KEYSTONE_ADMIN } from "../../config";
+import { Secret } from "./shared";
 
 export function keystoneValues(): Values {
     return {

@@ -8,7 +8,6 @@ import { ChartName } from "../../catalog/charts";
 import { chartHasPath } from "../../catalog/endpoints";
 import { Values, deepMerge } from "../../release/valueTree";
 import type { Credentials } from "../credentials";
-import { KEYSTONE_ADMIN_USER } from "../credentials";
 
 /** A credential: always an Output (a secret), never a plain string that could leak. */
 export type Secret = pulumi.Output<string>;
@@ -28,44 +27,6 @@ export interface Shared {
  * program sets): Credentials.endpointAuth, one password per user across the stack.
  */
 export type EndpointAuth = Values;
-
-export const KEYSTONE_ADMIN = {
-    username: KEYSTONE_ADMIN_USER,
-    projectName: "admin",
-    userDomainName: "default",
-    projectDomainName: "default",
-    region: "RegionOne",
-} as const;
-
-/** Keystone's admin as the keystone chart bootstraps it, and an openrc or a check logs in as. */
-export interface KeystoneAdmin {
-    readonly username: string;
-    readonly projectName: string;
-    readonly userDomainName: string;
-    readonly projectDomainName: string;
-    readonly region: string;
-}
-
-/**
- * Keystone's admin: ours (KEYSTONE_ADMIN), under what the stack's chartValues.keystone sets in
- * endpoints.identity.auth.admin (the keystone chart bootstraps the admin from that entry), so the
- * openrc and the verification log in as the user the chart made.
- */
-export function keystoneAdmin(charts: { readonly values: { readonly keystone?: Record<string, unknown> } }): KeystoneAdmin {
-    const endpoints = charts.values.keystone?.endpoints as Record<string, { auth?: Record<string, Record<string, unknown>> }> | undefined;
-    const admin = endpoints?.identity?.auth?.admin ?? {};
-    const field = (key: string, ours: string): string => {
-        const v = admin[key];
-        return typeof v === "string" && v !== "" ? v : ours;
-    };
-    return {
-        username: field("username", KEYSTONE_ADMIN.username),
-        projectName: field("project_name", KEYSTONE_ADMIN.projectName),
-        userDomainName: field("user_domain_name", KEYSTONE_ADMIN.userDomainName),
-        projectDomainName: field("project_domain_name", KEYSTONE_ADMIN.projectDomainName),
-        region: field("region_name", KEYSTONE_ADMIN.region),
-    };
-}
 
 /** What libvirt, nova (and cinder) must agree on to attach RBD volumes. */
 export interface CephClient {
