@@ -1,7 +1,8 @@
 // How `pulumi` runs the program: transpile-only, through the tsconfig Pulumi.yaml names, while
 // `npm test` and `npm run build` type-check through tsconfig.json. Pulumi's Node.js runtime reads
 // `noCheck` from the named file's own compilerOptions (not through `extends`) to turn ts-node's
-// type check off; ts-node then loads that file with its `extends`.
+// type check off, and lays that file's options over its own emit defaults; ts-node then loads it
+// with its `extends`.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -23,6 +24,10 @@ describe("the program's runtime", () => {
         const runtime = json(file);
         assert.equal(runtime.compilerOptions?.noCheck, true, `${file}: compilerOptions.noCheck`);
         assert.equal(runtime.extends, "./tsconfig.json");
+        // Pulumi's own defaults (ES2020, NodeNext) give way only to what this file itself says.
+        const base = json("tsconfig.json").compilerOptions;
+        for (const option of ["target", "module", "moduleResolution"])
+            assert.equal(runtime.compilerOptions[option], base[option], `${file}: compilerOptions.${option} as tsconfig.json's`);
         assert.ok(runtime.include.includes("index.ts"));
     });
 
