@@ -58,7 +58,13 @@ pid_of() {
   cmdline="$(tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null)" || return 1
   argv0="$(head -n1 <<<"$cmdline")"
   [ "$argv0" = "$exe" ] || return 1
-  grep -qF -- "$SIM" <<<"$cmdline" || return 1
+  # An argument that is this sim directory or a path in it (another sim directory may start with
+  # this one's path: <sim>-<file> of the parallel e2e files).
+  local arg ours=1
+  while IFS= read -r arg; do
+    case "$arg" in "$SIM" | "$SIM"/* | *="$SIM"/*) ours=0; break ;; esac
+  done <<<"$cmdline"
+  [ "$ours" = 0 ] || return 1
   echo "$pid"
 }
 
