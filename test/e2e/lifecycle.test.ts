@@ -134,8 +134,8 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         // never records. recover refuses while that provider may be inside Helm; --wait waits
         // until its work is done, then recovers. (The orphaned run is held still with SIGSTOP
         // while recover first looks, so what it sees is the moment of the kill.) Or the provider
-        // dies with its CLI: its stderr was a pipe to the CLI, and a Go program writing to a
-        // broken pipe on fd 1 or 2 is killed by SIGPIPE (seen in CI, now and then). Then nobody
+        // dies with its CLI (seen in CI now and then; most likely SIGPIPE: its stderr was a pipe
+        // to the CLI, and a Go program writing to a broken fd 1 or 2 is killed by it). Then nobody
         // finishes its Helm operations: recover refuses while their objects are still written,
         // --wait waits until they are quiet, then cleans the installs that never finished.
         const up2 = startUp(path.join(LOGS, "up2.log"));
