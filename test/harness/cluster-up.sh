@@ -97,56 +97,6 @@ check_tools() {
 
 # ---------------------------------------------------------------- identities (made once)
 
-# ca NAME CN: a self-signed CA.
-ca() {
-  [ -s "$PKI/$1.crt" ] && return 0
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$PKI/$1.key" -out "$PKI/$1.crt" -days 3650 -sha256 \
-    -subj "/CN=$2" -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
-}
-
-# cert NAME SUBJECT EXTKEYUSAGE [SAN] [CA]: a key and a certificate signed by CA (default: ca).
-cert() {
-  local n=$1 ca=${5:-ca}
-  [ -s "$PKI/$n.crt" ] && return 0
-  openssl req -newkey rsa:2048 -nodes -keyout "$PKI/$n.key" -out "$PKI/$n.csr" -subj "$2" 2>/dev/null
-  {
-    echo "basicConstraints=CA:FALSE"
-    echo "keyUsage=critical,digitalSignature,keyEncipherment"
-    echo "extendedKeyUsage=$3"
-    [ -z "${4:-}" ] || echo "subjectAltName=$4"
-  } > "$PKI/$n.ext"
-  openssl x509 -req -in "$PKI/$n.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -CAcreateserial \
-    -days 3650 -sha256 -extfile "$PKI/$n.ext" -out "$PKI/$n.crt" 2>/dev/null
-  rm -f "$PKI/$n.csr" "$PKI/$n.ext"
-}
-
-# kubeconfig FILE USER CERTNAME: a self-contained kubeconfig for the sim apiserver.
-kubeconfig() {
-  local tmp="$1.tmp"
-  cat > "$tmp" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: osh-sim
-  cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
-    certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")
-users:
-- name: $2
-  user:
-    client-certificate-data: $(base64 -w0 "$PKI/$3.crt")
-    client-key-data: $(base64 -w0 "$PKI/$3.key")
-contexts:
-- name: osh-sim
-  context:
-    cluster: osh-sim
-    user: $2
-current-context: osh-sim
-EOF
-  mv "$tmp" "$1"
-}
-
 make_identities() {
   mkdir -p "$PKI" "$RUN" "$LOGS"
   chmod 700 "$PKI"
@@ -160,6 +110,8 @@ make_identities() {
   cert kcm-serving "/CN=kube-controller-manager" serverAuth "DNS:localhost,IP:127.0.0.1"
   cert scheduler-serving "/CN=kube-scheduler" serverAuth "DNS:localhost,IP:127.0.0.1"
   cert admin "/O=system:masters/CN=osh-sim-admin" clientAuth
+  # What the apiserver shows a kubelet for logs and exec (a real node's; kwok's never asked).
+  cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
   cert kcm "/CN=system:kube-controller-manager" clientAuth
   cert scheduler "/CN=system:kube-scheduler" clientAuth
   if [ ! -s "$PKI/sa.key" ]; then
@@ -313,6 +265,8 @@ k8s_up() {
       --requestheader-extra-headers-prefix X-Remote-Extra- \
       --proxy-client-cert-file "$PKI/front-proxy-client.crt" --proxy-client-key-file "$PKI/front-proxy-client.key" \
       --authorization-mode Node,RBAC \
+      --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
+      --kubelet-preferred-address-types InternalIP \
       --service-account-issuer https://kubernetes.default.svc.cluster.local \
       --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
       --service-cluster-ip-range "$SERVICE_CIDR" \

@@ -42,7 +42,9 @@ NODES=(k1 k2 k3 k4)
 NODE_IP_PREFIX=192.0.2.1      # k1 -> 192.0.2.11 ... k4 -> 192.0.2.14
 POD_CIDR=198.51.100.0/24
 SERVICE_CIDR=10.96.0.0/16
-ADVERTISE_IP=192.0.2.1
+# What the apiserver advertises (the kubernetes Service's endpoint), from TEST-NET-3: this
+# machine's own link may use TEST-NET-1. A real node's link holds it (node/node-lib.sh).
+ADVERTISE_IP=203.0.113.1
 
 slog() { printf '[sim] %s\n' "$*" >&2; }
 
@@ -103,6 +105,59 @@ stop_daemon() {
   for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   rm -f "$RUN/$name.pid"
   return 1
+}
+
+# ---------------------------------------------------------------- identities
+
+# ca NAME CN: a self-signed CA.
+ca() {
+  [ -s "$PKI/$1.crt" ] && return 0
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$PKI/$1.key" -out "$PKI/$1.crt" -days 3650 -sha256 \
+    -subj "/CN=$2" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
+}
+
+# cert NAME SUBJECT EXTKEYUSAGE [SAN] [CA]: a key and a certificate signed by CA (default: ca).
+cert() {
+  local n=$1 ca=${5:-ca}
+  [ -s "$PKI/$n.crt" ] && return 0
+  openssl req -newkey rsa:2048 -nodes -keyout "$PKI/$n.key" -out "$PKI/$n.csr" -subj "$2" 2>/dev/null
+  {
+    echo "basicConstraints=CA:FALSE"
+    echo "keyUsage=critical,digitalSignature,keyEncipherment"
+    echo "extendedKeyUsage=$3"
+    [ -z "${4:-}" ] || echo "subjectAltName=$4"
+  } > "$PKI/$n.ext"
+  openssl x509 -req -in "$PKI/$n.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -CAcreateserial \
+    -days 3650 -sha256 -extfile "$PKI/$n.ext" -out "$PKI/$n.crt" 2>/dev/null
+  rm -f "$PKI/$n.csr" "$PKI/$n.ext"
+}
+
+# kubeconfig FILE USER CERTNAME [SERVER]: a self-contained kubeconfig for the sim apiserver
+# (default https://127.0.0.1:<its port>).
+kubeconfig() {
+  local tmp="$1.tmp" server=${4:-https://127.0.0.1:$APISERVER_PORT}
+  cat > "$tmp" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: osh-sim
+  cluster:
+    server: $server
+    certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")
+users:
+- name: $2
+  user:
+    client-certificate-data: $(base64 -w0 "$PKI/$3.crt")
+    client-key-data: $(base64 -w0 "$PKI/$3.key")
+contexts:
+- name: osh-sim
+  context:
+    cluster: osh-sim
+    user: $2
+current-context: osh-sim
+EOF
+  mv "$tmp" "$1"
 }
 
 # The daemons, in start order; cluster-down stops them in reverse.
