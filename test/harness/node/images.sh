@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# Builds the container images of the real node (test/harness/node) on this machine, with no Docker
+# and no image download: pause, CoreDNS and kubernetes-entrypoint from our static binaries
+# ($OSH_CACHE/bin, `toolchain.sh node`), memcached and MariaDB from bookworm packages (mmdebstrap),
+# assembled with crane. Each image is a tarball (the docker-save format `crane push` reads) at
+# $OSH_CACHE/images/<name>-<hash12>.tar, rebuilt only when its recipe changes.
+# Usage: images.sh build [name...]    (default: all) one line per image: built|cached, seconds, MiB
+#        images.sh push HOST:PORT      every built image, to a plain-HTTP registry
+#        images.sh refs HOST:PORT      "<name> <ref>" per image; builds nothing
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/../versions.sh"
+BIN="$OSH_CACHE/bin"
+CRANE="$BIN/crane"
+OUT="$OSH_CACHE/images"
+IMAGES=(pause coredns kubernetes-entrypoint memcached mariadb)
+STD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+SUITE=bookworm
+# The host's own apt sources (mmdebstrap takes a sources file as its mirror): the images get the
+# packages, and the mirror, this machine gets.
+SOURCES=/etc/apt/sources.list.d/debian.sources
+# Every Debian image: minbase, no device nodes in the tar (the runtime makes /dev), no docs, man
+# pages or translations (copyrights stay; the dpkg options stay in the image for later installs).
+# The merged-usr hook links /bin etc. itself and installs usr-is-merged: else init-system-helpers
+# pulls in usrmerge, and with it all of perl (~55 MB). mmdebstrap copies in this host's hostname
+# and resolv.conf; the runtime mounts a pod's own, so the image has neither.
+DEBIAN_OPTS=(--mode=root --variant=minbase --format=tar --skip=output/dev
+  --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
+  --customize-hook='rm -f "$1/etc/hostname" "$1/etc/resolv.conf"'
+  --dpkgopt='path-exclude=/usr/share/man/*'
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright'
+  --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias'
+  --dpkgopt='path-exclude=/usr/share/info/*' --dpkgopt='path-exclude=/usr/share/lintian/*')
+
+die() { echo "images: $*" >&2; exit 1; }
+
+# The pause image's tag is its Makefile's TAG, which toolchain.sh compiled into the binary.
+pause_tag() {
+  local v
+  [ -x "$BIN/pause" ] || die "no $BIN/pause: bash test/harness/toolchain.sh pause"
+  v=$("$BIN/pause" -v 2>&1 | sed -n 's/^pause\.c v//p')
+  [ -n "$v" ] || die "$BIN/pause -v prints no version"
+  echo "$v"
+}
+
+# recipe NAME sets what makes the image: repo (repo:tag in a registry), base (none, or minbase:
+# a bookworm minbase with pkgs and the mmdebstrap options in hooks), bin (a binary of $BIN and its
+# path in the image), entry/user/env (the image config; empty: unset), check (what its rootfs must
+# hold: PATH, PATH~REGEX for a line of the file, PATH@UID/GID for its owner).
+recipe() {
+  base=none bin=() pkgs=() hooks=() entry=() user='' env=() check=()
+  case $1 in
+    pause)
+      repo="osh/pause:$(pause_tag)"; bin=(pause /pause); entry=(/pause) ;;
+    coredns)
+      repo="osh/coredns:$COREDNS_VERSION"; bin=(coredns /coredns); entry=(/coredns); user=65534 ;;
+    kubernetes-entrypoint)
+      # It execs COMMAND's words itself (PATH lookup, no shell), but what the charts run there
+      # (`echo`, their shell scripts) needs a userland: minbase gives coreutils, dash and bash.
+      repo=airshipit/kubernetes-entrypoint:latest-ubuntu_noble; base=minbase
+      bin=(kubernetes-entrypoint /usr/local/bin/kubernetes-entrypoint)
+      entry=(/usr/local/bin/kubernetes-entrypoint); user=65534; env=("PATH=$STD_PATH")
+      check=(usr/bin/echo usr/bin/sh) ;;
+    memcached)
+      # Tagged as the chart's image (1.6.32) but bookworm's memcached is 1.6.18.
+      # No entrypoint: the chart gives the command.
+      repo=airshipit/memcached:1.6.32; base=minbase; pkgs=(memcached bash)
+      hooks=(--customize-hook='chroot "$1" memcached -V')
+      env=("PATH=$STD_PATH"); check=(usr/bin/memcached usr/bin/bash) ;;
+    mariadb)
+      # bookworm's MariaDB 10.11 with the client, bash and python3 for the chart's scripts; no
+      # backup tools yet (galera-4 comes only as mariadb-server's hard dependency, unconfigured).
+      repo=airshipit/mariadb:latest-ubuntu_noble; base=minbase
+      pkgs=(mariadb-server mariadb-client bash python3)
+      hooks=(
+        # The chart runs the server as uid/gid 999: the user exists before the package's postinst,
+        # which keeps an existing mysql user instead of taking the next free system id.
+        --essential-hook='echo "mysql:x:999:" >> "$1/etc/group" && echo "mysql:x:999:999:MySQL Server:/nonexistent:/bin/false" >> "$1/etc/passwd"'
+        # mmdebstrap's own /run cleanup would take the socket directory too: do it here instead.
+        --skip=cleanup/run
+        --customize-hook='chroot "$1" mariadbd --version && find "$1/run" -mindepth 1 -maxdepth 1 ! -name lock -exec rm -rf {} + && install -d -o 999 -g 999 -m 0755 "$1/run/mysqld"'
+        # The postinst initialized a datadir (~115 MB) that the chart's volume hides; the chart
+        # initializes its own.
+        --customize-hook='find "$1/var/lib/mysql" -mindepth 1 -delete'
+      )
+      env=("PATH=$STD_PATH")
+      check=(usr/sbin/mariadbd usr/bin/mariadb usr/bin/python3 usr/bin/bash
+        'etc/passwd~^mysql:x:999:999:' 'etc/group~^mysql:x:999:' 'run/mysqld@999/999') ;;
+    *) die "unknown image $1 (known: ${IMAGES[*]})" ;;
+  esac
+}
+
+# image_key NAME: the sha256 of everything the image is made of: its recipe's values, the
+# functions that build it, and the binary it carries or the Debian suite, options and sources.
+image_key() {
+  recipe "$1"
+  {
+    declare -p repo base bin pkgs hooks entry user env check
+    declare -f build_image binary_layer assemble check_rootfs check_config
+    echo "crane $CRANE_VERSION"
+    if [ "$base" != none ]; then
+      declare -f debian_rootfs; echo "$SUITE"; declare -p DEBIAN_OPTS; cat "$SOURCES"
+    fi
+    if [ ${#bin[@]} -gt 0 ]; then
+      [ -f "$BIN/${bin[0]}" ] || die "no $BIN/${bin[0]}: bash test/harness/toolchain.sh ${bin[0]/kubernetes-/}"
+      sha256sum < "$BIN/${bin[0]}"
+    fi
+  } | sha256sum | cut -c1-64
+}
+
+# debian_rootfs OUT: the bookworm rootfs tarball of the current recipe. </dev/null: mmdebstrap
+# reads sources from a stdin that is not a terminal.
+debian_rootfs() {
+  local inc=()
+  [ ${#pkgs[@]} -eq 0 ] || inc=("--include=$(IFS=,; echo "${pkgs[*]}")")
+  TMPDIR="$work" mmdebstrap "${DEBIAN_OPTS[@]}" "${inc[@]}" "${hooks[@]}" "$SUITE" "$1" "$SOURCES" </dev/null &
+  echo $! > "$work/mmdebstrap.pid"
+  wait $!
+}
+
+# binary_layer OUT: a layer holding only the recipe's binary, root-owned, with a fixed mtime so the
+# same binary gives the same layer.
+binary_layer() {
+  local stage="$work/stage" rel=${bin[1]#/}
+  rm -rf "$stage"; mkdir -p "$stage/$(dirname "$rel")"
+  install -m 0755 "$BIN/${bin[0]}" "$stage/$rel"
+  tar --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$stage" -cf "$1" "$rel"
+}
+
+# check_rootfs TAR SPEC...: the rootfs holds what the recipe's check says (see recipe).
+check_rootfs() {
+  local t=$1 s p owner; shift
+  for s in "$@"; do
+    case $s in
+      *~*) p=${s%%~*}; tar -xOf "$t" "./$p" | grep -E -- "${s#*~}" >/dev/null || die "$p has no line /${s#*~}/" ;;
+      *@*) p=${s%%@*}
+        owner=$(tar --numeric-owner -tvf "$t" "./$p" | awk 'NR == 1 { print $2 }')
+        [ "$owner" = "${s#*@}" ] || die "$p is owned by '$owner', want ${s#*@}" ;;
+      *) tar -tf "$t" "./$s" >/dev/null || die "the rootfs has no /$s" ;;
+    esac
+  done
+}
+
+# check_config IMAGE_TAR: the saved image's config is the recipe's (platform, entrypoint, user, env).
+check_config() {
+  local cfg got want
+  cfg=$(tar -xOf "$1" manifest.json | jq -r '.[0].Config')
+  got=$(tar -xOf "$1" "$cfg" | jq -c '[.os, .architecture, .config.Entrypoint, .config.User, .config.Env]')
+  want=$(jq -cn --arg user "$user" '[$ARGS.positional[0], $ARGS.positional[1],
+      ($ARGS.positional[2] | if . == "" then null else split("\n") end), (if $user == "" then null else $user end),
+      ($ARGS.positional[3] | if . == "" then null else split("\n") end)]' \
+    --args linux amd64 "$(printf '%s\n' "${entry[@]}" | sed '/^$/d')" "$(printf '%s\n' "${env[@]}" | sed '/^$/d')")
+  [ "$got" = "$want" ] || die "image config $got, want $want"
+}
+
+# assemble OUT LAYER...: the layers on an empty base, with the recipe's config, saved as a
+# tarball. crane mutate reads only from a registry, hence the loopback one of this run.
+assemble() {
+  local out=$1 tmp="build/$name:$hash12" flags=(--set-platform linux/amd64) layers=() l; shift
+  for l in "$@"; do layers+=(-f "$l"); done
+  [ ${#entry[@]} -eq 0 ] || flags+=("--entrypoint=$(IFS=,; echo "${entry[*]}")")
+  [ -z "$user" ] || flags+=(--user "$user")
+  for l in "${env[@]}"; do flags+=(--env "$l"); done
+  "$CRANE" append --insecure --oci-empty-base "${layers[@]}" -t "$REG/$tmp" >/dev/null
+  "$CRANE" mutate --insecure "${flags[@]}" -t "$repo" -o "$out" "$REG/$tmp"
+}
+
+# build_image NAME: the image's tarball and stamp from its recipe (recipe and hash12 are set).
+build_image() {
+  local layers=()
+  if [ "$base" != none ]; then
+    debian_rootfs "$work/rootfs.tar"
+    check_rootfs "$work/rootfs.tar" "${check[@]}"
+    layers+=("$work/rootfs.tar")
+  fi
+  if [ ${#bin[@]} -gt 0 ]; then
+    binary_layer "$work/bin.tar"
+    layers+=("$work/bin.tar")
+  fi
+  assemble "$work/image.tar" "${layers[@]}"
+  check_config "$work/image.tar"
+  mv "$work/image.tar" "$OUT/$name-$hash12.tar"
+  echo "$repo" > "$OUT/$name-$hash12.done"
+  rm -f "$work/rootfs.tar" "$work/bin.tar" "$work/mmdebstrap.pid"
+}
+
+# A loopback registry for assembly, on a port the kernel picks; stopped on exit.
+start_registry() {
+  local port='' i
+  mkdir -p "$work/registry"
+  "$CRANE" registry serve --address 127.0.0.1:0 --disk "$work/registry" > "$work/registry.log" 2>&1 &
+  REG_PID=$!
+  for i in $(seq 100); do
+    port=$(sed -n 's/.*serving on port \([0-9][0-9]*\).*/\1/p' "$work/registry.log")
+    [ -z "$port" ] || break
+    kill -0 "$REG_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$port" ] || die "crane registry did not start (after $i tries): $(cat "$work/registry.log")"
+  REG=127.0.0.1:$port
+}
+
+cleanup() {
+  local pid i
+  if [ -n "${REG_PID:-}" ]; then kill "$REG_PID" 2>/dev/null || true; wait "$REG_PID" 2>/dev/null || true; fi
+  # On a signal mmdebstrap unmounts and removes its chroot under $work itself: let it finish.
+  if [ -n "${work:-}" ] && [ -f "$work/mmdebstrap.pid" ]; then
+    pid=$(cat "$work/mmdebstrap.pid")
+    for i in $(seq 240); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  fi
+  # --one-file-system: never into a mount an interrupted mmdebstrap might have left in its chroot.
+  [ -z "${work:-}" ] || rm -rf --one-file-system "$work" || echo "images: could not remove $work" >&2
+}
+
+cmd_build() {
+  local names=("$@") t0 t1 state size log rc key old
+  [ ${#names[@]} -gt 0 ] || names=("${IMAGES[@]}")
+  [ -x "$CRANE" ] || die "no $CRANE: bash test/harness/toolchain.sh crane"
+  mkdir -p "$OUT" "$OSH_CACHE/logs"
+  # One build at a time: two would race on the same tarballs and run mmdebstraps side by side.
+  exec 9>"$OUT/.lock"
+  flock -n 9 || { echo "images: waiting for another images.sh build" >&2; flock 9; }
+  work=$(mktemp -d "$OUT/.work.XXXXXX")
+  trap cleanup EXIT
+  # A signal ends the script through exit, so the EXIT trap stops the registry and removes $work.
+  trap 'exit 130' INT
+  trap 'exit 143' TERM HUP
+  for name in "${names[@]}"; do
+    t0=$(date +%s.%N)
+    # image_key runs in a subshell: the recipe's values are set here again.
+    key=$(image_key "$name"); hash12=${key:0:12}; recipe "$name"
+    if [ -f "$OUT/$name-$hash12.done" ] && [ -f "$OUT/$name-$hash12.tar" ]; then
+      state=cached
+    else
+      command -v mmdebstrap >/dev/null || [ "$base" = none ] || die "no mmdebstrap: apt-get install mmdebstrap"
+      [ -n "${REG:-}" ] || start_registry
+      log="$OSH_CACHE/logs/image-$name.log"
+      set +e
+      ( set -euo pipefail; build_image ) > "$log" 2>&1
+      rc=$?
+      set -e
+      if [ "$rc" -ne 0 ]; then
+        printf 'images: %s failed (exit %s); last lines of %s:\n' "$name" "$rc" "$log" >&2
+        tail -n 40 "$log" >&2
+        exit "$rc"
+      fi
+      # Only the current recipe's image is kept.
+      for old in "$OUT/$name"-????????????.tar "$OUT/$name"-????????????.done; do
+        case $old in "$OUT/$name-$hash12".*) ;; *) rm -f "$old" ;; esac
+      done
+      state=built
+    fi
+    t1=$(date +%s.%N)
+    size=$(stat -c %s "$OUT/$name-$hash12.tar")
+    awk -v n="$name" -v s="$state" -v t="$(echo "$t0 $t1" | awk '{ print $2 - $1 }')" -v b="$size" \
+      'BEGIN { printf "images: %s %s %.1fs %.1f MiB\n", n, s, t, b / 1048576 }'
+  done
+}
+
+# built NAME: the tarball of the image's current recipe, if it is built.
+built() {
+  local h
+  h=$(image_key "$1"); h=${h:0:12}
+  [ -f "$OUT/$1-$h.done" ] && [ -f "$OUT/$1-$h.tar" ] && echo "$OUT/$1-$h.tar"
+}
+
+cmd_push() {
+  local host=$1 n=0 tar out
+  [ -x "$CRANE" ] || die "no $CRANE: bash test/harness/toolchain.sh crane"
+  for name in "${IMAGES[@]}"; do
+    if ! tar=$(built "$name"); then
+      echo "images: $name is not built at its current recipe: not pushed (images.sh build $name)" >&2
+      continue
+    fi
+    recipe "$name"
+    # crane logs every blob; shown only when the push fails.
+    out=$("$CRANE" push --insecure "$tar" "$host/$repo" 2>&1) || die "push of $name to $host/$repo failed: $out"
+    n=$((n + 1))
+  done
+  [ "$n" -gt 0 ] || die "no image is built: images.sh build"
+  echo "images: pushed $n images to $host"
+}
+
+cmd_refs() {
+  for name in "${IMAGES[@]}"; do recipe "$name"; echo "$name $1/$repo"; done
+}
+
+host_port() { [[ ${1:-} =~ ^[^/[:space:]]+:[0-9]+$ ]] || die "want HOST:PORT, got '${1:-}'"; }
+
+case ${1:-} in
+  build) shift; cmd_build "$@" ;;
+  push) host_port "${2:-}"; cmd_push "$2" ;;
+  refs) host_port "${2:-}"; cmd_refs "$2" ;;
+  *) echo "usage: images.sh build [name...] | push HOST:PORT | refs HOST:PORT" >&2; exit 2 ;;
+esac
