@@ -24,6 +24,9 @@ exec 9> "$RUN/.lock"
 flock -w 600 9 || { slog "another cluster-up/down holds $RUN/.lock"; exit 1; }
 rm -f "$RUN/ready"
 
+# A real node (node/node-up.sh) goes first, while the apiserver still answers.
+if [ -d "$SIM/node" ]; then bash "$here/node/node-down.sh" 9>&- || slog "node-down.sh left something behind (above)"; fi
+
 # Two chains run side by side. Kubernetes: the apiserver's clients, then the apiserver, then
 # etcd. Ceph: the OSD while its monitor still runs (a clean OSD stop writes memstore's objects
 # to disk, which the marker osd-0.clean records), then the monitor.

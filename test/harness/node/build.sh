@@ -14,9 +14,10 @@ says() {
   grep -qE -- "$re" <<< "$out" || { echo "$* does not say /$re/: $out" >&2; return 1; }
 }
 
-# Debian packages only the node's builds need (runc links libseccomp statically; pause is C);
+# Debian packages only the node needs (runc links libseccomp statically; pause is C; kube-proxy
+# and the bridge plugin drive nft; socat forwards the apiserver to the node; mmdebstrap makes images);
 # toolchain.sh's apt step adds them when a node component is asked for.
-NODE_APT_PACKAGES=(gcc libc6-dev pkg-config libseccomp-dev)
+NODE_APT_PACKAGES=(gcc libc6-dev pkg-config libseccomp-dev nftables socat mmdebstrap)
 NODE_COMPONENTS=(kubelet kube-proxy pause containerd runc cni-plugins crane coredns entrypoint)
 NODE_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # Our CoreDNS main is rebuilt when it changes.
