@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# npm run test:real-node-smoke: a real node on a simulator of its own, the program's MariaDB and
+# Memcached (the fixture charts) running there as real containers from the images built here,
+# then the node taken down and the host checked for leftovers.
+#   1. cluster-up.sh (its own sim directory and work directory), node-up.sh;
+#   2. the dev stack with the fixture charts, pulled through the program's imageRegistry setting
+#      from the node's loopback registry, MariaDB and Memcached sent to the real node with the
+#      charts' own settings (labels.server, pod.tolerations); `pulumi up` waits for their pods
+#      Ready by their real probes (the other charts stay on the kwok nodes);
+#   3. node/smoke-job.yaml: a Job on the real node that waits for both with our
+#      kubernetes-entrypoint and reaches them by Service name (CoreDNS, kube-proxy), logging in
+#      to MariaDB as its admin with the password the stack generated;
+#   4. node-down.sh (it checks that no process, mount, cgroup, namespace, link or changed sysctl
+#      is left), cluster-down.sh --purge.
+# Last lines, exactly: `real node: <n> containers ran from <m> images` and
+# `real node down: nothing left`.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$here/versions.sh"
+export OSH_SIM_DIR="${OSH_NODE_SMOKE_SIM_DIR:-$OSH_CACHE/sim-node-smoke}"
+export OSH_WORK_DIR="${OSH_NODE_SMOKE_WORK_DIR:-$OSH_CACHE/work-node-smoke}"
+. "$here/sim-lib.sh"
+. "$here/node/node-lib.sh"
+T0=$SECONDS
+KUBECTL="$BIN/kubectl"
+kc() { "$KUBECTL" --kubeconfig "$SIM/admin.kubeconfig" "$@"; }
+stack() { bash "$here/deploy.sh" run "$@"; }
+phase() { echo "smoke: $1 at $((SECONDS - T0))s"; }
+
+started=0 ns=""
+finish() {
+  local rc=$?
+  if [ "$rc" -ne 0 ] && [ -n "$ns" ]; then
+    echo "smoke: failed ($rc); the pods on $NODE_NAME:" >&2
+    kc get pods -A -o wide --field-selector "spec.nodeName=$NODE_NAME" >&2 2>/dev/null || true
+    kc get events -A --field-selector "type=Warning" 2>/dev/null | tail -n 20 >&2 || true
+  fi
+  if [ "$started" = 1 ]; then bash "$here/cluster-down.sh" --purge >&2 || true; rm -rf "$OSH_WORK_DIR"; fi
+}
+trap finish EXIT
+
+bash "$here/toolchain.sh" node >&2
+# An interrupted smoke's leftovers first.
+bash "$here/cluster-down.sh" --purge >&2
+rm -rf "$OSH_WORK_DIR"
+started=1
+bash "$here/deploy.sh" prepare >&2     # toolchain, cluster-up.sh, the stack's config
+bash "$here/node/node-up.sh"
+phase "node up"
+
+# The stack: every image from the node's registry, MariaDB and Memcached on the real node.
+stack pulumi config set imageRegistry "$NODE_REGISTRY"
+for chart in mariadb memcached; do
+  stack pulumi config set --path "chartValues.$chart.labels.server.node_selector_key" osh-sim/real-node
+  stack pulumi config set --path "chartValues.$chart.labels.server.node_selector_value" "true"
+  stack pulumi config set --path "chartValues.$chart.pod.tolerations.$chart.enabled" true
+  stack pulumi config set --path "chartValues.$chart.pod.tolerations.$chart.tolerations[0].key" osh-sim/real-node
+  stack pulumi config set --path "chartValues.$chart.pod.tolerations.$chart.tolerations[0].operator" Exists
+  stack pulumi config set --path "chartValues.$chart.pod.tolerations.$chart.tolerations[0].effect" NoSchedule
+done
+stack pulumi up --yes --skip-preview >&2
+ns=$(stack pulumi config get namespace 2>/dev/null || echo openstack)
+phase "pulumi up"
+
+# The two servers: on the real node, Ready (the kubelet ran their probes).
+for app in mariadb memcached; do
+  line=$(kc -n "$ns" get pods -l "application=$app,component=server" \
+    -o jsonpath='{range .items[*]}{.spec.nodeName} {.status.conditions[?(@.type=="Ready")].status} {.spec.containers[0].image}{"\n"}{end}')
+  echo "smoke: $app: $line"
+  read -r node ready image <<<"$line"
+  [ "$node" = "$NODE_NAME" ] && [ "$ready" = True ] || { echo "smoke: $app is not Ready on $NODE_NAME" >&2; exit 1; }
+  case "$image" in "$NODE_REGISTRY"/*) ;; *) echo "smoke: $app runs $image, not an image of $NODE_REGISTRY" >&2; exit 1 ;; esac
+done
+
+memcached_host=$(kc -n "$ns" get svc -l application=memcached -o jsonpath='{.items[0].metadata.name}')
+dbadmin=$(kc -n "$ns" get statefulset mariadb-server -o jsonpath='{.spec.template.spec.containers[0].env[?(@.name=="MYSQL_DBADMIN_USERNAME")].value}')
+sed -e "s|@REGISTRY@|$NODE_REGISTRY|g" -e "s|@NAMESPACE@|$ns|g" -e "s|@MEMCACHED@|$memcached_host|g" -e "s|@DBADMIN@|$dbadmin|g" \
+  "$here/node/smoke-job.yaml" | kc apply -f - >/dev/null
+if ! kc -n "$ns" wait --for=condition=complete job/osh-node-smoke --timeout=180s >/dev/null; then
+  kc -n "$ns" logs job/osh-node-smoke --all-containers >&2 || true
+  echo "smoke: the Job on $NODE_NAME did not complete" >&2
+  exit 1
+fi
+out=$(kc -n "$ns" logs job/osh-node-smoke -c reach)
+sed 's/^/smoke: job: /' <<<"$out"
+grep -q "^mariadb answers: .* as $dbadmin@%\$" <<<"$out" || { echo "smoke: the Job did not log in to MariaDB as $dbadmin" >&2; exit 1; }
+grep -qx 'memcached answers: ok' <<<"$out" || { echo "smoke: the Job did not reach Memcached" >&2; exit 1; }
+phase "job done"
+
+# Every container that ran on the node (init containers too; the sandboxes' pause not counted),
+# and the images they ran from.
+ran=$(kc get pods -A --field-selector "spec.nodeName=$NODE_NAME" -o json | jq -r '
+  .items[].status | ((.initContainerStatuses // []) + (.containerStatuses // []))[]
+  | select(.containerID != null and (.state.running != null or .state.terminated != null))
+  | .imageID')
+containers=$(grep -c . <<<"$ran")
+images=$(sort -u <<<"$ran" | grep -c .)
+
+down=$(bash "$here/node/node-down.sh")
+sed 's/^/smoke: /' <<<"$down"
+started=0
+bash "$here/cluster-down.sh" --purge >&2
+rm -rf "$OSH_WORK_DIR"
+echo "smoke: total $((SECONDS - T0))s"
+echo "real node: $containers containers ran from $images images"
+grep -qx 'node-down: nothing left' <<<"$down"
+echo "real node down: nothing left"
