@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run test:e2e: the Go tests of the harness plugins and the simulator's controller, then every
-# end-to-end file at once, each on a simulator of its own, each step's time printed as
-# `ci phase: <name> <s>s` so a slow step shows in the CI log.
+# end-to-end file and the real node's smoke (node/smoke.sh, `npm run test:real-node-smoke`) at
+# once, each on a simulator of its own, each step's time printed as `ci phase: <name> <s>s` so a
+# slow step shows in the CI log.
 #
 # The files share nothing but the toolchain cache: the first uses OSH_SIM_DIR/OSH_WORK_DIR (or the
 # defaults), each other one <that>-<file> with a port block of its own (OSH_SIM_PORT_OFFSET); a
@@ -21,12 +22,15 @@ phase go-tests bash -c 'npm run -s test:plugins && npm run -s test:simulator'
 # The toolchain once, before the files prepare their stacks at once (two cold builds of one cache
 # would collide); warm, it only checks.
 bash test/harness/toolchain.sh
+bash test/harness/toolchain.sh node
 
 sim=${OSH_SIM_DIR:-$OSH_CACHE/sim}
 work=${OSH_WORK_DIR:-$OSH_CACHE/work}
 offset=$(OSH_SIM_DIR=$sim bash -c '. test/harness/sim-lib.sh && sim_port_offset')
 logs=$(mktemp -d)
-files=(test/e2e/*.test.ts)
+files=(test/e2e/*.test.ts test/harness/node/smoke.sh)
+# A file's name: the e2e file's, or the smoke's npm script.
+name_of() { case "$1" in */smoke.sh) echo real-node-smoke ;; *) basename "$1" .test.ts ;; esac; }
 declare -A pid_of_file=() sim_of_file=() was_up=()
 
 # Interrupted: every file's process group goes (its test runner, the pulumi runs and plugins it
@@ -46,7 +50,7 @@ t0=$SECONDS
 set -m
 for i in "${!files[@]}"; do
   f=${files[$i]}
-  name=$(basename "$f" .test.ts)
+  name=$(name_of "$f")
   if [ "$i" -gt 0 ]; then
     sim_i="$sim-$name" work_i="$work-$name"
     # Another block than the first file's, and never the default simulator's (offset 0).
@@ -62,8 +66,13 @@ for i in "${!files[@]}"; do
     export OSH_SIM_DIR=$sim_i OSH_WORK_DIR=$work_i OSH_SIM_PORT_OFFSET=$offset
     s=$SECONDS
     rc=0
-    node --import tsx --test --test-concurrency=1 --test-reporter=spec --test-timeout=5400000 "$f" > "$logs/$name.log" 2>&1 || rc=$?
-    echo "ci phase: e2e/$(basename "$f") $((SECONDS - s))s" >> "$logs/$name.log"
+    if [ "$name" = real-node-smoke ]; then
+      OSH_NODE_SMOKE_SIM_DIR=$sim_i OSH_NODE_SMOKE_WORK_DIR=$work_i bash "$f" > "$logs/$name.log" 2>&1 || rc=$?
+      echo "ci phase: $name $((SECONDS - s))s" >> "$logs/$name.log"
+    else
+      node --import tsx --test --test-concurrency=1 --test-reporter=spec --test-timeout=5400000 "$f" > "$logs/$name.log" 2>&1 || rc=$?
+      echo "ci phase: e2e/$(basename "$f") $((SECONDS - s))s" >> "$logs/$name.log"
+    fi
     exit "$rc"
   ) &
   pid_of_file[$f]=$!
@@ -79,7 +88,7 @@ while [ "${#file_of_pid[@]}" -gt 0 ]; do
   wait -n -p done_pid "${!file_of_pid[@]}" || rc=$?
   f=${file_of_pid[$done_pid]}
   unset "file_of_pid[$done_pid]" "pid_of_file[$f]"
-  cat "$logs/$(basename "$f" .test.ts).log"
+  cat "$logs/$(name_of "$f").log"
   [ "$rc" -eq 0 ] || failed+=("$f (exit $rc)")
 done
 echo "ci phase: e2e-files $((SECONDS - t0))s"

@@ -170,13 +170,14 @@ _build_keystone() {
 }
 
 all=(apt pulumi langhost k8s-provider command-provider random-provider plugins etcd kubernetes kwok helm gateway-api sim-controller)
-optional=(keystone node "${NODE_COMPONENTS[@]}")
+optional=(keystone node node-apt "${NODE_COMPONENTS[@]}")
 # `node` expands to its components; any of them brings the apt step, run first and once, which
 # then installs their packages too.
 want=() want_node=
 for c in "${@:-${all[@]}}"; do
-  case " node ${NODE_COMPONENTS[*]} " in *" $c "*) want_node=1 ;; esac
-  if [ "$c" = node ]; then want+=("${NODE_COMPONENTS[@]}"); else want+=("$c"); fi
+  case " node node-apt ${NODE_COMPONENTS[*]} " in *" $c "*) want_node=1 ;; esac
+  # node-apt: only the node's Debian packages (with the apt step), nothing built.
+  if [ "$c" = node ]; then want+=("${NODE_COMPONENTS[@]}"); elif [ "$c" != node-apt ]; then want+=("$c"); fi
 done
 if [ -n "$want_node" ]; then
   rest=(); for c in "${want[@]}"; do [ "$c" = apt ] || rest+=("$c"); done
