@@ -208,6 +208,7 @@ for c in "${want[@]}"; do
     cni-plugins) run_step "cni-plugins" "$OSH_CACHE/.done-cni-plugins-$CNI_PLUGINS_VERSION" build_cni_plugins ;;
     crane) run_step "crane" "$OSH_CACHE/.done-crane-$CRANE_VERSION" build_crane ;;
     coredns) run_step "coredns" "$OSH_CACHE/.done-coredns-$COREDNS_VERSION-$COREDNS_SRC" build_coredns ;;
+    traefik) run_step "traefik" "$OSH_CACHE/.done-traefik-$TRAEFIK_VERSION-$TRAEFIK_SRC" build_traefik ;;
     entrypoint) run_step "kubernetes-entrypoint" "$OSH_CACHE/.done-entrypoint-$SIMULATOR_SRC" build_entrypoint ;;
     *) echo "unknown component $c (known: ${all[*]} ${optional[*]})" >&2; exit 2 ;;
   esac

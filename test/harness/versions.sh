@@ -38,6 +38,7 @@ RUNC_VERSION=1.5.3
 CNI_PLUGINS_VERSION=1.10.0
 CRANE_VERSION=0.22.1            # github.com/google/go-containerregistry: image assembly and a loopback registry
 COREDNS_VERSION=1.15.0
+TRAEFIK_VERSION=3.7.13          # the node's ingress controller (Ingress and Gateway API)
 
 OSH_CACHE="${OSH_PULUMI_CACHE:-$HOME/.cache/openstack-helm-pulumi}"
 # The node's CNI plugins: a directory of their own, off PATH (`bridge` would shadow iproute2's).

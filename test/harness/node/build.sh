@@ -18,10 +18,12 @@ says() {
 # and the bridge plugin drive nft; socat forwards the apiserver to the node; mmdebstrap makes images);
 # toolchain.sh's apt step adds them when a node component is asked for.
 NODE_APT_PACKAGES=(gcc libc6-dev pkg-config libseccomp-dev nftables socat mmdebstrap)
-NODE_COMPONENTS=(kubelet kube-proxy pause containerd runc cni-plugins crane coredns entrypoint)
+NODE_COMPONENTS=(kubelet kube-proxy pause containerd runc cni-plugins crane coredns entrypoint traefik)
 NODE_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # Our CoreDNS main is rebuilt when it changes.
 COREDNS_SRC=$(src_hash "$NODE_SRC/coredns")
+# So are Traefik's stand-ins for the modules not served (node/traefik).
+TRAEFIK_SRC=$(src_hash "$NODE_SRC/traefik")
 
 build_kubelet() { quietly kubelet _build_kubelet; }
 _build_kubelet() {
@@ -127,4 +129,47 @@ _build_entrypoint() {
   says '^entrypoint smoke$' env -i PATH="$PATH" KUBECONFIG="$kc" NAMESPACE=smoke ENTRYPOINT_INTERVAL=10ms \
     COMMAND="echo entrypoint smoke" "$BIN/kubernetes-entrypoint"
   rm -f "$kc"
+}
+
+# Traefik, the node's ingress controller (Ingress and Gateway API HTTPRoutes). Three modules of
+# its build are not served here; the wrapper module replaces them (replaces only hold in the
+# main module) with what node/traefik/ holds (its README says why each): our dynamic/ext module,
+# a copy of the served lego/v5 with our providers/dns package and without its CLI, generators and
+# DNS providers, and a copy of the served go-http-auth v0.4.0 with the two functions Traefik
+# calls from its fork. Nothing of those copies is in the repository. The fork of gorilla/mux
+# Traefik replaces in is served and kept.
+build_traefik() { quietly traefik _build_traefik; }
+_build_traefik() {
+  local p=github.com/traefik/traefik/v3 dir v line ours="$NODE_SRC/traefik"
+  local ext="$OSH_CACHE/build/traefik-ext" lego="$OSH_CACHE/build/traefik-lego" httpauth="$OSH_CACHE/build/traefik-http-auth"
+  wrapper "$OSH_CACHE/build/traefik" 1.26.0
+  dir=$(go mod download -json "$p@v$TRAEFIK_VERSION" | jq -r .Dir)
+  rm -rf "$ext" "$lego" "$httpauth"
+  cp -r "$ours/ext" "$ext"
+  v=$(sed -n 's/^[[:space:]]*github.com\/go-acme\/lego\/v5 \(v[^ ]*\).*/\1/p' "$dir/go.mod" | head -n1)
+  cp -r "$(go mod download -json "github.com/go-acme/lego/v5@$v" | jq -r .Dir)" "$lego"
+  chmod -R u+w "$lego"
+  (
+    cd "$lego" || exit 1
+    rm -rf cmd e2e internal/generators main.go zz_gen_version.go
+    find providers/dns -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
+    rm -f providers/dns/*.go
+    cp "$ours/lego-dns/dns_providers.go" providers/dns/
+    go mod tidy
+  )
+  cp -r "$(go mod download -json github.com/abbot/go-http-auth@v0.4.0 | jq -r .Dir)" "$httpauth"
+  chmod -R u+w "$httpauth"
+  cp "$ours/http-auth/fork_api.go" "$httpauth/"
+  # v0.4.0 predates modules: a local replacement needs a go.mod.
+  (cd "$httpauth" && rm -rf examples && go mod init github.com/abbot/go-http-auth && go mod tidy)
+  go mod edit -replace "github.com/traefik/traefik/dynamic/ext=$ext" -replace "github.com/go-acme/lego/v5=$lego" \
+    -replace "github.com/abbot/go-http-auth=$httpauth"
+  # Traefik's other replaces and excludes, but for its go-http-auth fork.
+  while read -r line; do go mod edit -replace "$line"; done < <(
+    sed -n '/^replace (/,/^)/p' "$dir/go.mod" | sed -n 's/^[[:space:]]*\([^ ]*\) => \([^ ]*\) \([^ ]*\)$/\1=\2@\3/p' |
+      grep -v '^github.com/abbot/go-http-auth=')
+  while read -r line; do go mod edit -exclude "$line"; done < <(sed -n 's/^exclude \([^ ]*\) \([^ ]*\)$/\1@\2/p' "$dir/go.mod")
+  go get -tool "$p/cmd/traefik@v$TRAEFIK_VERSION"
+  go build -trimpath -ldflags "-s -w -X $p/pkg/version.Version=v$TRAEFIK_VERSION" -o "$BIN/traefik" "$p/cmd/traefik"
+  says "^Version: +v?$TRAEFIK_VERSION\$" "$BIN/traefik" version
 }

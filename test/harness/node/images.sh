@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the container images of the real node (test/harness/node) on this machine, with no Docker
-# and no image download: pause, CoreDNS and kubernetes-entrypoint from our static binaries
+# and no image download: pause, CoreDNS, Traefik and kubernetes-entrypoint from our static binaries
 # ($OSH_CACHE/bin, `toolchain.sh node`), memcached and MariaDB from bookworm packages (mmdebstrap),
 # assembled with crane. Each image is a tarball (the docker-save format `crane push` reads) at
 # $OSH_CACHE/images/<name>-<hash12>.tar, rebuilt only when its recipe changes.
@@ -13,7 +13,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BIN="$OSH_CACHE/bin"
 CRANE="$BIN/crane"
 OUT="$OSH_CACHE/images"
-IMAGES=(pause coredns kubernetes-entrypoint memcached mariadb)
+IMAGES=(pause coredns traefik kubernetes-entrypoint memcached mariadb)
 STD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 SUITE=bookworm
 # The host's own apt sources (mmdebstrap takes a sources file as its mirror): the images get the
@@ -54,6 +54,8 @@ recipe() {
       repo="osh/pause:$(pause_tag)"; bin=(pause /pause); entry=(/pause) ;;
     coredns)
       repo="osh/coredns:$COREDNS_VERSION"; bin=(coredns /coredns); entry=(/coredns); user=65534 ;;
+    traefik)
+      repo="osh/traefik:$TRAEFIK_VERSION"; bin=(traefik /traefik); entry=(/traefik); user=65534 ;;
     kubernetes-entrypoint)
       # It execs COMMAND's words itself (PATH lookup, no shell), but what the charts run there
       # (`echo`, their shell scripts) needs a userland: minbase gives coreutils, dash and bash.

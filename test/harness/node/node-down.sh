@@ -66,7 +66,7 @@ fi
 # The cluster side, while the apiserver answers.
 if [ "$keep_node" = 0 ] && [ -s "$SIM/admin.kubeconfig" ] && kc get --raw /readyz >/dev/null 2>&1; then
   kc delete node "$NODE_NAME" --ignore-not-found --wait=false >/dev/null || true
-  kc delete -f "$here/node/coredns-rbac.yaml" --ignore-not-found --wait=false >/dev/null || true
+  kc delete -f "$here/node/coredns-rbac.yaml" -f "$here/node/traefik.yaml" --ignore-not-found --wait=false >/dev/null || true
   image=$(sed -n 's/^ *image: \(coredns\/coredns:.*\)$/\1/p' "$here/manifests/cluster-base.yaml")
   kc -n kube-system patch deployment coredns --type strategic --field-manager osh-sim-node -p "$(cat <<EOF
 {"spec":{"template":{"spec":{"nodeSelector":null,"tolerations":null,"securityContext":null,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Joins one real node to a running simulator (cluster-up.sh), beside its kwok nodes: containerd
 # with runc, the kubelet, kube-proxy (nftables mode), the bridge CNI, a loopback registry the
-# node pulls from, and the cluster's CoreDNS moved onto it with our image. node-lib.sh says
-# where each piece lives; node-down.sh takes it all away again.
+# node pulls from, the cluster's CoreDNS moved onto it with our image, and Traefik as its ingress
+# controller (Ingress and Gateway API). node-lib.sh says where each piece lives; node-down.sh
+# takes it all away again.
 #
 # The node is called $OSH_REAL_NODE_NAME (default osh-node) and carries the label
 # osh-sim/real-node=true and the taint osh-sim/real-node=true:NoSchedule, so only pods that ask
@@ -35,7 +36,7 @@ wait_until() {
 
 [ "$(id -u)" = 0 ] || { nlog "a real node needs root (namespaces, cgroups, mounts)"; exit 1; }
 [ -e "$RUN/ready" ] || { nlog "the simulator in $SIM is not up: run cluster-up.sh first"; exit 1; }
-for b in kubelet kube-proxy containerd containerd-shim-runc-v2 runc crane coredns pause kubernetes-entrypoint; do
+for b in kubelet kube-proxy containerd containerd-shim-runc-v2 runc crane coredns traefik pause kubernetes-entrypoint; do
   [ -x "$BIN/$b" ] || { nlog "building the node's pieces first (toolchain.sh node)"; bash "$here/toolchain.sh" node >&2; break; }
 done
 for b in nft socat nsenter unshare ip; do
@@ -104,6 +105,10 @@ ip -n "$NODE_NETNS" link set eth0 up
 # Inside the node only: it routes between its pods and its link; bridged pod traffic passes its
 # nftables (Service DNAT for hairpin traffic). The host's own settings stay as they are.
 ip netns exec "$NODE_NETNS" sysctl -q -w net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
+# The node's own requests to a ClusterIP need a route before kube-proxy's DNAT picks the pod
+# (pods have their default route; the node has none): the Service range on lo, so what no
+# Service takes goes nowhere.
+ip -n "$NODE_NETNS" route add "$SERVICE_CIDR" dev lo
 
 # The mount namespace: a copy of the host's, shared inside (the kubelet's mounts must reach
 # containerd's), with its own /run, /var/run, /var/lib and /var/log so nothing the daemons write
@@ -139,6 +144,7 @@ wait_until "the registry" 20 in_node "$BIN/crane" catalog --insecure "$NODE_REGI
 in_node bash "$here/node/images.sh" push "$NODE_REGISTRY" >&2
 PAUSE_IMAGE=$(bash "$here/node/images.sh" refs "$NODE_REGISTRY" | awk '$1 == "pause" { print $2 }')
 COREDNS_IMAGE=$(bash "$here/node/images.sh" refs "$NODE_REGISTRY" | awk '$1 == "coredns" { print $2 }')
+TRAEFIK_IMAGE=$(bash "$here/node/images.sh" refs "$NODE_REGISTRY" | awk '$1 == "traefik" { print $2 }')
 step "registry"
 
 CTRD="$NODE_DIR/containerd"
@@ -294,6 +300,14 @@ coredns_on_node() {
 }
 wait_until "CoreDNS Ready on $NODE_NAME" 120 coredns_on_node
 step coredns
+
+# ------------------------------------------------------------------ the ingress controller
+# Traefik on the node serves Ingresses of class traefik and Gateway API routes of GatewayClass
+# traefik, behind Service kube-system/traefik (port 80).
+sed "s|@IMAGE@|$TRAEFIK_IMAGE|" "$here/node/traefik.yaml" | kc apply --server-side --force-conflicts --field-manager osh-sim-node -f - >/dev/null
+traefik_ready() { [ "$(kc -n kube-system get deploy traefik -o jsonpath='{.status.readyReplicas}')" = 1 ]; }
+wait_until "Traefik Ready on $NODE_NAME" 120 traefik_ready
+step traefik
 
 touch "$NODE_RUN/ready"
 cat <<EOF

@@ -9,7 +9,8 @@
 #      Ready by their real probes (the other charts stay on the kwok nodes);
 #   3. node/smoke-job.yaml: a Job on the real node that waits for both with our
 #      kubernetes-entrypoint and reaches them by Service name (CoreDNS, kube-proxy), logging in
-#      to MariaDB as its admin with the password the stack generated;
+#      to MariaDB as its admin with the password the stack generated; node/smoke-web.yaml: a real
+#      HTTP backend reached through the node's Traefik by an Ingress and by an HTTPRoute;
 #   4. node-down.sh (it checks that no process, mount, cgroup, namespace, link or changed sysctl
 #      is left), cluster-down.sh --purge.
 # Last lines, exactly: `real node: <n> containers ran from <m> images` and
@@ -86,6 +87,25 @@ sed 's/^/smoke: job: /' <<<"$out"
 grep -q "^mariadb answers: .* as $dbadmin@%\$" <<<"$out" || { echo "smoke: the Job did not log in to MariaDB as $dbadmin" >&2; exit 1; }
 grep -qx 'memcached answers: ok' <<<"$out" || { echo "smoke: the Job did not reach Memcached" >&2; exit 1; }
 phase "job done"
+
+# A real backend on the node behind the node's Traefik, by an Ingress and by an HTTPRoute; the
+# requests go from inside the node's namespace to Traefik's Service.
+marker="osh-node-smoke $(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+sed -e "s|@REGISTRY@|$NODE_REGISTRY|g" -e "s|@NAMESPACE@|$ns|g" -e "s|@MARKER@|$marker|g" \
+  "$here/node/smoke-web.yaml" | kc apply -f - >/dev/null
+kc -n "$ns" rollout status deployment/osh-node-smoke-web --timeout=120s >/dev/null
+traefik_ip=$(kc -n kube-system get svc traefik -o jsonpath='{.spec.clusterIP}')
+for host in ingress.osh-node-smoke.test route.osh-node-smoke.test; do
+  body=""
+  for _ in $(seq 60); do
+    body=$(in_node curl -sS -m 3 -H "Host: $host" "http://$traefik_ip/" 2>&1 || true)
+    [ "$body" = "$marker" ] && break
+    sleep 1
+  done
+  [ "$body" = "$marker" ] || { echo "smoke: http://$host/ through Traefik ($traefik_ip) answered '$body', not the backend's '$marker'" >&2; exit 1; }
+  echo "smoke: http://$host/ through Traefik reached the backend on $NODE_NAME"
+done
+phase "routes done"
 
 # Every container that ran on the node (init containers too; the sandboxes' pause not counted),
 # and the images they ran from.
