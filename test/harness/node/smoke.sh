@@ -116,6 +116,18 @@ ran=$(kc get pods -A --field-selector "spec.nodeName=$NODE_NAME" -o json | jq -r
 containers=$(grep -c . <<<"$ran")
 images=$(sort -u <<<"$ran" | grep -c .)
 
+# What the node costs in memory: its containers (the cgroup the kubelet puts them in; usage
+# counts page cache too, rss not), and its daemons and shims (resident set).
+mib() { echo $(( $1 / 1048576 )); }
+cg=/sys/fs/cgroup/memory/$NODE_CGROUP
+rss=0
+while read -r pid; do
+  [ -n "$pid" ] && grep -qx "$pid" <(node_cgroup_pids) && continue
+  kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+  rss=$((rss + ${kb:-0} * 1024))
+done < <(node_processes)
+echo "smoke: memory: containers $(mib "$(cat "$cg/memory.usage_in_bytes")") MiB used, $(mib "$(awk '$1 == "total_rss" { print $2 }' "$cg/memory.stat")") MiB rss (cgroup $NODE_CGROUP); node daemons and shims $(mib "$rss") MiB rss"
+
 down=$(bash "$here/node/node-down.sh")
 sed 's/^/smoke: /' <<<"$down"
 started=0
