@@ -22,6 +22,14 @@ esac
 KUBECTL="$BIN/kubectl"
 kc() { timeout 30 "$KUBECTL" --kubeconfig "$SIM/admin.kubeconfig" "$@"; }
 rm -f "$NODE_RUN/ready" 2>/dev/null || true
+# The netns, cgroups and link names are the machine's one real node's: another simulator's node
+# is not ours to take down. (With no link left, what remains is nobody's and goes.)
+owner=$(node_owner)
+if [ -n "$owner" ] && [ "$owner" != "$SIM" ]; then
+  nlog "the real node up is the simulator's in $owner, not this one's ($SIM): left alone"
+  rm -rf "$NODE_DIR"
+  exit 0
+fi
 
 # The kubelet first (it would restart what goes), then kube-proxy, then every container and
 # shim by SIGKILL, then containerd and the rest.
@@ -46,11 +54,8 @@ stop_node_daemon apiserver-forward 5 || true
 # node mounted was only in it.
 if [ -e "$NODE_MNT" ]; then umount "$NODE_MNT" 2>/dev/null || umount -l "$NODE_MNT" 2>/dev/null || true; rm -f "$NODE_MNT"; fi
 # Should a mount of the node have reached the host (it never should), it is named below.
-if [ -e "/run/netns/$NODE_NETNS" ] && { [ -e "$NODE_RUN/netns-owner" ] || [ ! -d "$NODE_DIR" ]; }; then
-  ip netns del "$NODE_NETNS" 2>/dev/null || true
-fi
+ip netns del "$NODE_NETNS" 2>/dev/null || true
 ip link del "$NODE_VETH_HOST" 2>/dev/null || true
-rm -f "$NODE_RUN/netns-owner"
 
 # cgroups, deepest first.
 for h in "${NODE_CGROUP_HIERARCHIES[@]}"; do

@@ -36,6 +36,9 @@ NODE_MNT="$NODE_RUN/mnt"          # the persistent mount namespace (a bind of it
 
 nlog() { printf '[node] %s\n' "$*" >&2; }
 
+# node_owner: the sim directory whose real node holds the link (its alias names it), if any.
+node_owner() { ip -j link show "$NODE_VETH_HOST" 2>/dev/null | jq -r '.[0].ifalias // ""' 2>/dev/null || true; }
+
 # node_pid NAME: the pid of the node daemon NAME when it still runs what was started (its
 # whole command line is recorded beside the pid).
 node_pid() {

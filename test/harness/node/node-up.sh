@@ -46,15 +46,16 @@ bash "$here/node/images.sh" build >&2
 step "pieces and images"
 
 # Another simulator's real node holds the one netns and the advertise address.
-if [ -e "/run/netns/$NODE_NETNS" ] && [ ! -e "$NODE_RUN/netns-owner" ]; then
-  nlog "/run/netns/$NODE_NETNS exists and is not this simulator's: a real node of another simulator runs (its node-down.sh frees it)"
+owner=$(node_owner)
+if [ -n "$owner" ] && [ "$owner" != "$SIM" ]; then
+  nlog "the real node of the simulator in $owner is up (one per machine): OSH_SIM_DIR=$owner bash $here/node/node-down.sh"
   exit 1
 fi
 # The node's addresses must be nobody else's on this host: its link, its pods' and its Services'
 # ranges are reached only inside its namespace (and the link from the host end).
 if [ ! -e "/run/netns/$NODE_NETNS" ]; then
-  for net in "$NODE_HOST_IP" "$NODE_IP" "${NODE_POD_CIDR%.*}." "${SERVICE_CIDR%%.0.0/*}."; do
-    if ip -4 -o addr show | awk '{ print $4 }' | grep -qF -- "${net%/*}"; then
+  for net in "$NODE_HOST_IP/" "$NODE_IP/" "${NODE_POD_CIDR%.*}." "${SERVICE_CIDR%%.0.0/*}."; do
+    if ip -4 -o addr show | awk '{ print $4 }' | grep -q "^${net//./\\.}"; then
       nlog "this host already has an address in ${net%/*} (ip -4 addr): the real node's ranges (node-lib.sh) would collide with it"
       exit 1
     fi
@@ -94,9 +95,10 @@ if [ ! -s "$NODE_DIR/sysctls.saved" ]; then
   mv "$NODE_DIR/sysctls.saved.tmp" "$NODE_DIR/sysctls.saved"
 fi
 
-touch "$NODE_RUN/netns-owner"
 ip netns add "$NODE_NETNS"
 ip link add "$NODE_VETH_HOST" type veth peer name eth0 netns "$NODE_NETNS"
+# Whose node this is: node-down of another simulator leaves it alone.
+ip link set "$NODE_VETH_HOST" alias "$SIM"
 ip addr add "$NODE_HOST_IP/30" dev "$NODE_VETH_HOST"
 ip link set "$NODE_VETH_HOST" up
 ip -n "$NODE_NETNS" link set lo up
