@@ -142,6 +142,9 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
         timed("lifecycle: up until keystone installs", () =>
             waitFor("keystone being installed", 600, () => releaseStatus("keystone") === "pending-install"),
         );
+        // The run's kubernetes providers, read before the kill: one that dies at once (SIGPIPE on
+        // its CLI's pipe) shows no command line afterwards.
+        const k8sProviders = processTree(up2.pid!).filter((p) => /pulumi-resource-kubernetes$/.test(commandLine(p)[0] ?? ""));
         const plugins = killCli(up2);
         signalAll(plugins, "SIGSTOP");
         let wait2: ChildProcess | undefined;
@@ -157,6 +160,9 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
             );
             const survived = running(provider);
             notice(`the orphaned kubernetes provider (pid ${provider}) ${survived ? "lives on" : "died with its CLI"}`);
+            // Every kubernetes provider the run had: when recover names none though one lives, is
+            // the living one the run's Helm worker or an idle second instance? (Not yet known.)
+            notice(`kubernetes providers of the run: ${k8sProviders.map((p) => `${p} (${running(p) ? "alive" : "gone"})`).join(", ")}`);
             try {
                 pending2 = stackState().pending_operations!.length;
                 refused2 = timed("lifecycle: recover refuses while the provider works", () =>
