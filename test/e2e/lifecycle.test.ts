@@ -185,6 +185,14 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
                         "still at work: Helm may be at work in it on [^\\n]*openstack/keystone \\(pending-install\\)",
                 ).test(refused2.stderr);
             if (survived && !namesProvider) notice(`recover did not name the living provider ${provider} as at work`);
+            // On a loaded machine (a cold CI: toolchain builds beside it) the run's program may still
+            // be registering resources when its CLI dies: recover then names it and its language
+            // host, which is as safe.
+            const namesProgram =
+                /: the program of a pulumi run of this project and stack dev whose pulumi process is gone, still at work: it is still running/.test(
+                    refused2.stderr,
+                );
+            if (namesProgram) notice("recover named the run's program, still running after its CLI died");
             if (namesProvider) {
                 assert.match(
                     refused2.stderr,
@@ -192,7 +200,7 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
                         `\`npm run recover -- --wait\` waits until it is gone \\(at most 3600s\\), then recovers; or, if you know it is stuck, stop it \\(kill [0-9 ]*${provider}`,
                     ),
                 );
-            } else {
+            } else if (!namesProgram) {
                 assert.match(
                     refused2.stderr,
                     /release openstack\/keystone `pending-install for \d+s of its \d+s timeout, an object of it written \d+s ago`: Helm may still be working on it/,
@@ -209,6 +217,7 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
             assert.equal(code2, 0, "recover --wait recovered");
             const waited = rec2.split("\n").find((l) => /waiting \(\d+s of at most 3600s\) for: /.test(l)) ?? "";
             if (namesProvider) assert.match(waited, new RegExp(`for: .*pid ${provider} `), "it waited for the provider first");
+            else if (namesProgram) assert.ok(waited, "it waited for what was in flight");
             else
                 assert.match(waited, /for: .*release openstack\/keystone `pending-install/, "it waited for keystone's objects to go quiet");
             assert.match(rec2, /nothing in flight any more after \d+s: recovering/);
