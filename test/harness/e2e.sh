@@ -93,6 +93,17 @@ while [ "${#file_of_pid[@]}" -gt 0 ]; do
 done
 echo "ci phase: e2e-files $((SECONDS - t0))s"
 if [ "${#failed[@]}" -gt 0 ]; then
+  # A CI log is often read from its tail: each failed file's failures again, last. (node's spec
+  # reporter ends a file's report with them; the smoke's own last lines say what failed.)
+  for f in "${failed[@]}"; do
+    log="$logs/$(name_of "${f% (exit *}").log"
+    echo "e2e: ${f}: its failures"
+    if grep -q '^✖ failing tests:' "$log"; then
+      sed -n '/^✖ failing tests:/,$p' "$log" | grep -v '^ *at \|^ *\(generatedMessage\|code\|operator\):' | head -n 400
+    else
+      tail -n 40 "$log"
+    fi
+  done
   echo "e2e: failed: ${failed[*]}" >&2
   exit 1
 fi
