@@ -64,6 +64,8 @@ export interface ProcessVerdict {
     unreadable: string[];
     /** Plugins of this project whose pulumi process is gone, with nothing in flight: named, safe to stop. */
     idle: { pid: number; what: string }[];
+    /** Every other process of Pulumi's on this host, with why it is not in flight on the stack (`recover --explain`). */
+    setAside: { pid: number; what: string; why: string }[];
 }
 
 type Kind = "cli" | "plugin" | "program";
@@ -280,6 +282,19 @@ function orphanWork(
     return helm.length ? `Helm may be at work in it on ${helm.map((r) => `${r.namespace}/${r.name} (${r.status})`).join(", ")}` : undefined;
 }
 
+const iso = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? "?" : new Date(ms).toISOString());
+
+/** Why a plugin whose pulumi process is gone counts as idle (for --explain). */
+function idleWhy(p: ProcessInfo, pending: readonly PendingRelease[]): string {
+    if (path.basename(p.argv[0] ?? "") !== "pulumi-resource-kubernetes") return "its pulumi process is gone and it has no child at work";
+    if (!pending.length) return "its pulumi process is gone; no release of the stack is in a pending Helm operation";
+    return (
+        `its pulumi process is gone; it started at ${iso(p.startedAt)}, after every pending Helm operation of the stack began (` +
+        pending.map((r) => `${r.namespace}/${r.name} ${r.status} since ${iso(r.startedAt)}`).join(", ") +
+        ")"
+    );
+}
+
 /**
  * The processes of this host in flight on our stack: a `pulumi` CLI of it that can change it
  * (whatever the lock says), and a plugin or program of this project whose CLI is gone while it
@@ -294,18 +309,33 @@ export function inFlightProcesses(
     pending: readonly PendingRelease[] = [],
 ): ProcessVerdict {
     const byPid = new Map(procs.map((p) => [p.pid, p]));
-    const verdict: ProcessVerdict = { busy: [], unreadable: [], idle: [] };
+    const verdict: ProcessVerdict = { busy: [], unreadable: [], idle: [], setAside: [] };
     for (const p of procs) {
         const kind = processKind(p);
-        if (!kind || gone(p) || self.includes(p.pid)) continue;
-        if (kind === "cli" && !cliChanges(parseCli(p.argv.slice(1)).words)) continue;
-        if (kind !== "cli" && cliAncestor(p, byPid)) continue;
+        if (!kind || gone(p)) continue;
+        const aside = (why: string) => verdict.setAside.push({ pid: p.pid, what: commandLine(p), why });
+        if (self.includes(p.pid)) {
+            aside("recover itself or the commands that started it");
+            continue;
+        }
+        if (kind === "cli" && !cliChanges(parseCli(p.argv.slice(1)).words)) {
+            aside("a pulumi command that changes no stack");
+            continue;
+        }
+        const cli = kind !== "cli" ? cliAncestor(p, byPid) : undefined;
+        if (cli) {
+            aside(`started by pulumi process ${cli.pid}, which is still running: it goes with that one`);
+            continue;
+        }
         const m = matchProcess(p, kind, ours, readFile);
         if ("unreadable" in m) {
             verdict.unreadable.push(`pid ${p.pid} \`${commandLine(p)}\``);
             continue;
         }
-        if (!m.ours) continue;
+        if (!m.ours) {
+            aside(`of another project, backend or stack than ${ours.project}/${ours.stack} (its directory ${p.cwd})`);
+            continue;
+        }
         const subject = { subject: `pid ${p.pid}`, what: commandLine(p), pid: p.pid };
         if (kind === "cli") {
             const which = m.stackKnown ? "" : " (or of another stack of this project)";
@@ -318,7 +348,10 @@ export function inFlightProcesses(
         const work = orphanWork(p, procs, byPid, pending);
         const of = `${kind === "program" ? "the program" : "a plugin"} of a pulumi run of this project${m.stackKnown ? ` and stack ${ours.stack}` : ""}`;
         if (work) verdict.busy.push({ ...subject, why: `${of} whose pulumi process is gone, still at work: ${work}` });
-        else if (!/^pulumi-language-/.test(path.basename(p.argv[0] ?? ""))) verdict.idle.push({ pid: p.pid, what: subject.what });
+        else if (!/^pulumi-language-/.test(path.basename(p.argv[0] ?? ""))) {
+            verdict.idle.push({ pid: p.pid, what: subject.what });
+            aside(idleWhy(p, pending));
+        } else aside("a language host whose pulumi process is gone, with no program running");
     }
     return verdict;
 }

@@ -1,4 +1,4 @@
-// `npm run recover [-- --dry-run] [--stack NAME] [--wait[=SECONDS]]`: after `pulumi up` was
+// `npm run recover [-- --dry-run] [--stack NAME] [--wait[=SECONDS]] [--explain]`: after `pulumi up` was
 // interrupted (kill, Ctrl-C twice, a lost SSH session, a dead CI runner), brings the stack and the
 // cluster back to where the next `pulumi up` converges. Run it in the project directory with the
 // environment `pulumi up` had (backend, passphrase); it reaches the cluster through the stack's
@@ -7,6 +7,7 @@
 // 0. Nothing is changed while work on the stack is still in flight (components/recovery/inFlight.ts): a
 //    `pulumi` process of this stack (lock or no lock), a plugin left by one that is gone, a release
 //    Helm may still be working on. recover names it and stops; `--wait` waits until it is gone.
+//    `--explain` also says, for every other process of Pulumi's on this host, why it is not.
 // 1. A stale lock of the interrupted run (this host, its process gone) is removed with
 //    `pulumi cancel`; a live one stops here.
 // 2. Each pending CREATE is decided (components/recovery/plan.ts): a deployed release or an existing
@@ -41,6 +42,7 @@ import { ObjectTimes, PENDING, ReleaseActivity, lastWrite, releaseInFlight } fro
 
 const args = process.argv.slice(2);
 const dryRun = args.includes("--dry-run");
+const explain = args.includes("--explain");
 const stackIdx = args.indexOf("--stack");
 const stackArgs = stackIdx >= 0 ? ["--stack", args[stackIdx + 1]] : [];
 // --wait[=SECONDS]: wait for work in flight to end (an hour by default: a whole install may be running).
@@ -177,6 +179,7 @@ function inFlightNow(id: StackIdentity, withReleases: boolean): ProcessVerdict {
 /** Refuses (or with --wait, waits) while work on the stack is in flight. */
 function nothingInFlight(id: StackIdentity, withReleases = true, mayWait = Boolean(waitArg)): void {
     let now = inFlightNow(id, withReleases);
+    if (explain) for (const a of now.setAside) console.error(`recover: explain: pid ${a.pid} \`${a.what}\` is not in flight: ${a.why}`);
     for (const u of now.unreadable) say(`note: ${u} is another user's pulumi process; if it works on stack ${id.stack}, wait for it`);
     // (The check just before the changes says nothing new about idle plugins.)
     if (now.busy.length === 0) return withReleases ? idleNote(now) : undefined;

@@ -165,8 +165,9 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
             notice(`kubernetes providers of the run: ${k8sProviders.map((p) => `${p} (${running(p) ? "alive" : "gone"})`).join(", ")}`);
             try {
                 pending2 = stackState().pending_operations!.length;
+                // --explain: why each process of the run is or is not taken as in flight (printed below).
                 refused2 = timed("lifecycle: recover refuses while the provider works", () =>
-                    run(["npm", "run", "--silent", "recover"], { timeoutMs: 5 * MINUTE }),
+                    run(["npm", "run", "--silent", "recover", "--", "--explain"], { timeoutMs: 5 * MINUTE }),
                 );
                 wait2 = startCommand(["npm", "run", "--silent", "recover", "--", "--wait"], waitLog);
                 waitFor("recover --wait waiting", 300, () => /waiting \(/.test(fs.readFileSync(waitLog, "utf8")));
@@ -176,8 +177,9 @@ describe("a stack's life: interrupted install, day 2, purge", { concurrency: fal
             notice(`recover while the orphaned provider works (exit ${refused2.code}):\n${refused2.stderr.trim()}`);
             assert.notEqual(refused2.code, 0, "recover refused");
             // recover names the living provider as the one at work, or (the provider dead, or not
-            // taken for this run's: seen in CI with the provider alive, cause not yet found) the
-            // releases whose objects are still written. Either refusal is safe; the second is vaguer.
+            // taken for this run's: seen in CI with the provider alive, cause not yet found; the
+            // `explain:` lines above then say why) the releases whose objects are still written.
+            // Either refusal is safe; the second is vaguer.
             const namesProvider =
                 survived &&
                 new RegExp(

@@ -295,6 +295,12 @@ describe("a plugin whose pulumi process is gone (kill -9 of the CLI alone)", () 
                 [4300, 4301],
             );
         }
+        // recover --explain says why, with both times: a clock that jumped shows there.
+        const why = verdict(orphans.slice(0, 1), [older]).setAside.map((a) => `${a.pid}: ${a.why}`);
+        assert.deepEqual(why, [
+            `4300: its pulumi process is gone; it started at ${new Date(PLUGINS_START).toISOString()}, after every pending Helm operation ` +
+                `of the stack began (openstack/mariadb pending-install since ${new Date(PLUGINS_START - 600_000).toISOString()})`,
+        ]);
     });
 
     it("of another project, backend or stack is not ours", () => {
@@ -310,6 +316,14 @@ describe("a plugin whose pulumi process is gone (kill -9 of the CLI alone)", () 
         prod[3].argv = prod[3].argv.map((a) => (a === "dev" ? "prod" : a));
         const v = verdict([...other, ...otherBackend, ...prod]);
         assert.deepEqual([v.busy, v.idle], [[], []]);
+        assert.deepEqual(
+            v.setAside.map((a) => a.pid),
+            [...other, ...otherBackend, ...prod].map((p) => p.pid),
+        );
+        assert.match(
+            v.setAside[0].why,
+            /^of another project, backend or stack than openstack-helm-pulumi\/dev \(its directory \/home\/op\/other\)$/,
+        );
     });
 
     it("is not a language host whose program has ended: it only waits for its engine", () => {
@@ -323,7 +337,17 @@ describe("a plugin whose pulumi process is gone (kill -9 of the CLI alone)", () 
 
     it("goes with its CLI while that runs: a preview's plugins are not in flight", () => {
         const preview = cli(50, ["preview"]);
-        assert.deepEqual(verdict([preview, ...plugins(50, 4300)]), { busy: [], unreadable: [], idle: [] });
+        const v = verdict([preview, ...plugins(50, 4300)]);
+        assert.deepEqual([v.busy, v.unreadable, v.idle], [[], [], []]);
+        assert.deepEqual(
+            v.setAside.map((a) => `${a.pid}: ${a.why}`),
+            [
+                "50: a pulumi command that changes no stack",
+                ...[4300, 4301, 4302, 4303].map(
+                    (pid) => `${pid}: started by pulumi process 50, which is still running: it goes with that one`,
+                ),
+            ],
+        );
     });
 });
 
