@@ -28,6 +28,14 @@ GATEWAY_API_CRDS="gateway-api-$GATEWAY_API_VERSION-standard-crds.yaml"
 KEYSTONE_VERSION=29.1.0
 OPENSTACKCLIENT_VERSION=9.0.0
 KEYSTONE_PYTHON=3.11
+# The real node's one OpenStack image (test/harness/node/images.sh openstack) holds the 2026.1
+# releases of these services beside keystone and the client, in a venv pinned with hashes by
+# test/harness/node/openstack.lock (node/openstack-lock.sh), for bookworm's python3.
+GLANCE_VERSION=32.0.0
+NOVA_VERSION=33.0.2
+NEUTRON_VERSION=28.0.2
+PLACEMENT_VERSION=15.0.0          # openstack-placement on the index
+OPENSTACK_IMAGE_PYTHON=3.11
 
 # A real node beside the kwok ones (the optional `node` group of toolchain.sh, test/harness/node):
 # kubelet, kube-proxy and the pause binary come from k8s.io/kubernetes at KUBERNETES_VERSION; the

@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # Builds the container images of the real node (test/harness/node) on this machine, with no Docker
 # and no image download: pause, CoreDNS, Traefik and kubernetes-entrypoint from our static binaries
-# ($OSH_CACHE/bin, `toolchain.sh node`), memcached and MariaDB from bookworm packages (mmdebstrap),
-# assembled with crane. Each image is a tarball (the docker-save format `crane push` reads) at
-# $OSH_CACHE/images/<name>-<hash12>.tar, rebuilt only when its recipe changes.
+# ($OSH_CACHE/bin, `toolchain.sh node`), memcached, MariaDB and ceph-config-helper from bookworm
+# packages (mmdebstrap), RabbitMQ from trixie's, and one image for the OpenStack services (a venv
+# of openstack.lock on bookworm), assembled with crane. Each image is a tarball (the docker-save
+# format `crane push` reads) at $OSH_CACHE/images/<name>-<hash12>.tar, rebuilt only when its
+# recipe changes.
 # Usage: images.sh build [name...]    (default: all) one line per image: built|cached, seconds, MiB
-#        images.sh push HOST:PORT      every built image, to a plain-HTTP registry
-#        images.sh refs HOST:PORT      "<name> <ref>" per image; builds nothing
+#        images.sh push HOST:PORT [name...]  every built image (or those), to a plain-HTTP registry
+#        images.sh refs HOST:PORT      "<name> <ref>" per reference of an image; builds nothing
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/../versions.sh"
 BIN="$OSH_CACHE/bin"
 CRANE="$BIN/crane"
 OUT="$OSH_CACHE/images"
-IMAGES=(pause coredns traefik kubernetes-entrypoint memcached mariadb)
+IMAGES=(pause coredns traefik kubernetes-entrypoint memcached mariadb ceph-config-helper rabbitmq
+  openstack)
 STD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 SUITE=bookworm
 # The host's own apt sources (mmdebstrap takes a sources file as its mirror): the images get the
-# packages, and the mirror, this machine gets.
+# packages, and the mirror, this machine gets. They are SUITE's; another suite's are derived from
+# them (suite_sources).
 SOURCES=/etc/apt/sources.list.d/debian.sources
 # Every Debian image: minbase, no device nodes in the tar (the runtime makes /dev), no docs, man
 # pages or translations (copyrights stay; the dpkg options stay in the image for later installs).
@@ -43,12 +47,15 @@ pause_tag() {
   echo "$v"
 }
 
-# recipe NAME sets what makes the image: repo (repo:tag in a registry), base (none, or minbase:
-# a bookworm minbase with pkgs and the mmdebstrap options in hooks), bin (a binary of $BIN and its
-# path in the image), entry/user/env (the image config; empty: unset), check (what its rootfs must
+# recipe NAME sets what makes the image: repo (repo:tag in a registry), tags (more repo:tag names
+# of the same image, given at push), base (none, or minbase: a Debian minbase of suite with pkgs
+# and the mmdebstrap options in hooks), bin (a binary of $BIN and its path in the image), prep
+# (a function run before the build, for files its hooks take), inputs (files whose content makes
+# the image too), entry/user/env (the image config; empty: unset), check (what its rootfs must
 # hold: PATH, PATH~REGEX for a line of the file, PATH@UID/GID for its owner).
 recipe() {
-  base=none bin=() pkgs=() hooks=() entry=() user='' env=() check=()
+  base=none suite=$SUITE bin=() pkgs=() hooks=() entry=() user='' env=() check=() tags=()
+  prep='' inputs=()
   case $1 in
     pause)
       repo="osh/pause:$(pause_tag)"; bin=(pause /pause); entry=(/pause) ;;
@@ -88,6 +95,68 @@ recipe() {
       env=("PATH=$STD_PATH")
       check=(usr/sbin/mariadbd usr/bin/mariadb usr/bin/python3 usr/bin/bash
         'etc/passwd~^mysql:x:999:999:' 'etc/group~^mysql:x:999:' 'run/mysqld@999/999') ;;
+    ceph-config-helper)
+      # The charts' storage-init and Ceph Jobs: ceph and rbd (bookworm's Ceph 16 client), our
+      # kubectl, jq, awk and base64 in their scripts.
+      repo=airshipit/ceph-config-helper:latest-ubuntu_jammy; base=minbase
+      pkgs=(ceph-common jq python3 bash coreutils gawk)
+      bin=(kubectl /usr/local/bin/kubectl)
+      hooks=(--customize-hook='chroot "$1" ceph --version && chroot "$1" rbd --version')
+      env=("PATH=$STD_PATH")
+      check=(usr/bin/ceph usr/bin/rbd usr/bin/jq usr/bin/gawk usr/bin/base64 usr/bin/python3
+        usr/bin/bash) ;;
+    rabbitmq)
+      # Tagged as the chart's images (4.3.5, and -management for its rabbit-init Jobs) but it is
+      # trixie's RabbitMQ 4.0 (bookworm has 3.10), with its management plugin's rabbitmqadmin (v1,
+      # Python) on PATH. No entrypoint: the chart gives the command. HOME and LANG as the
+      # upstream image sets them (the Erlang cookie lives in HOME).
+      repo=rabbitmq:4.3.5; tags=(rabbitmq:4.3.5-management); base=minbase; suite=trixie
+      pkgs=(rabbitmq-server python3 bash procps)
+      hooks=(
+        # The chart runs the server as uid/gid 999: the user exists before the package's postinst,
+        # which keeps an existing rabbitmq user instead of taking the next free system id.
+        --essential-hook='echo "rabbitmq:x:999:" >> "$1/etc/group" && echo "rabbitmq:x:999:999:RabbitMQ messaging server:/var/lib/rabbitmq:/usr/sbin/nologin" >> "$1/etc/passwd"'
+        --customize-hook='chroot "$1" erl -noshell -eval "halt()." && a=$(find "$1/usr/lib/rabbitmq" -path "*/rabbitmq_management-*/priv/www/cli/rabbitmqadmin") && [ -n "$a" ] && install -m 0755 "$a" "$1/usr/local/bin/rabbitmqadmin"'
+        # The postinst made an Erlang cookie: every container would share it; a pod makes or is
+        # given its own.
+        --customize-hook='rm "$1/var/lib/rabbitmq/.erlang.cookie"'
+      )
+      env=("PATH=$STD_PATH" HOME=/var/lib/rabbitmq LANG=C.UTF-8)
+      check=(usr/sbin/rabbitmq-server usr/sbin/rabbitmqctl usr/local/bin/rabbitmqadmin usr/bin/python3
+        usr/bin/bash usr/bin/ps 'etc/passwd~^rabbitmq:x:999:999:' 'etc/group~^rabbitmq:x:999:'
+        'var/lib/rabbitmq@999/999') ;;
+    openstack)
+      # LOCI's layout, which the charts' scripts and configs assume, as one image for every
+      # service: the services in a venv at /var/lib/openstack (on PATH), Apache with mod_wsgi, and
+      # each project's user at uid/gid 42424. LOCI gives each project an image with its own user
+      # at 42424; here keystone owns the ids and the others are aliases of them, so both the
+      # charts' runAsUser and Apache's user=<project> work. The venv sees the system's packages
+      # for the Ceph bindings (python3-rbd, python3-rados), which the index does not have.
+      repo=airshipit/keystone:2026.1-ubuntu_noble; base=minbase
+      tags=(airshipit/glance:2026.1-ubuntu_noble airshipit/nova:2026.1-ubuntu_noble
+        airshipit/neutron:2026.1-ubuntu_noble airshipit/placement:2026.1-ubuntu_noble
+        airshipit/openstack-client:2026.1-ubuntu_noble)
+      pkgs=(python3 python3-venv apache2 libapache2-mod-wsgi-py3 sudo curl ca-certificates iproute2
+        ceph-common python3-rbd python3-rados)
+      prep=openstack_wheels; inputs=("$here/openstack.lock")
+      hooks=(
+        --customize-hook='echo "keystone:x:42424:" >> "$1/etc/group" && for p in keystone glance nova neutron placement; do
+            [ "$p" = keystone ] || echo "$p:x:42424:" >> "$1/etc/group"
+            echo "$p:x:42424:42424:$p:/var/lib/$p:/bin/false" >> "$1/etc/passwd"
+            [ ! -f "$1/etc/shadow" ] || echo "$p:!:::::::" >> "$1/etc/shadow"
+            install -d -o 42424 -g 42424 -m 0755 "$1/etc/$p" "$1/var/log/$p" "$1/var/lib/$p" "$1/var/cache/$p"
+          done'
+        # Offline, from the wheels openstack_wheels made, with none of this host's pip settings;
+        # --ignore-installed: the venv's own copy of every package, not the system's.
+        --customize-hook='chroot "$1" python3 -m venv --system-site-packages /var/lib/openstack && cp -r "$OSH_WHEELS" "$1/tmp/wheels"'
+        --customize-hook='chroot "$1" env -i PATH=/usr/bin:/bin /var/lib/openstack/bin/pip install -q --no-index --no-cache-dir --find-links /tmp/wheels --require-hashes --no-deps --ignore-installed -r /tmp/wheels/install.txt && rm -r "$1/tmp/wheels"'
+        --customize-hook='chroot "$1" /var/lib/openstack/bin/python -c "import keystone, glance, nova, neutron, placement, rbd, rados"'
+      )
+      env=("PATH=/var/lib/openstack/bin:$STD_PATH")
+      check=(var/lib/openstack/bin/python var/lib/openstack/bin/keystone-manage var/lib/openstack/bin/uwsgi
+        var/lib/openstack/bin/openstack usr/sbin/apache2 usr/lib/apache2/modules/mod_wsgi.so usr/bin/rbd
+        'etc/passwd~^keystone:x:42424:42424:' 'etc/passwd~^placement:x:42424:42424:' 'etc/group~^keystone:x:42424:'
+        'var/log/nova@42424/42424' 'etc/glance@42424/42424') ;;
     *) die "unknown image $1 (known: ${IMAGES[*]})" ;;
   esac
 }
@@ -101,17 +170,46 @@ image_key() {
     declare -f build_image binary_layer assemble check_rootfs check_config
     echo "crane $CRANE_VERSION"
     if [ "$base" != none ]; then
-      declare -f debian_rootfs; echo "$SUITE"; declare -p DEBIAN_OPTS; cat "$SOURCES"
+      declare -f debian_rootfs; echo "$suite"; declare -p DEBIAN_OPTS; suite_sources "$suite"
     fi
     if [ ${#bin[@]} -gt 0 ]; then
-      [ -f "$BIN/${bin[0]}" ] || die "no $BIN/${bin[0]}: bash test/harness/toolchain.sh ${bin[0]/kubernetes-/}"
+      [ -f "$BIN/${bin[0]}" ] || die "no $BIN/${bin[0]}: bash test/harness/toolchain.sh $(toolchain_part "${bin[0]}")"
       sha256sum < "$BIN/${bin[0]}"
     fi
+    [ -z "$prep" ] || declare -f "$prep"
+    for f in "${inputs[@]}"; do sha256sum < "$f"; done
   } | sha256sum | cut -c1-64
 }
 
-# debian_rootfs OUT: the bookworm rootfs tarball of the current recipe. </dev/null: mmdebstrap
-# reads sources from a stdin that is not a terminal.
+# toolchain_part BINARY: the toolchain.sh component that builds it.
+toolchain_part() {
+  case $1 in
+    kubectl) echo kubernetes ;;
+    *) echo "${1/kubernetes-/}" ;;
+  esac
+}
+
+# suite_sources SUITE: apt sources for SUITE: the host's for its own suite, else its stanza of
+# SUITE with the suite and its -updates, on the same mirror and keyring (Debian's archive keyring
+# signs the next release too). A derived suite has no -security entry.
+suite_sources() {
+  if [ "$1" = "$SUITE" ]; then cat "$SOURCES"; return; fi
+  awk -v host="$SUITE" -v want="$1" 'BEGIN { RS = ""; ORS = "\n\n" }
+    { mine = 0; out = ""; n = split($0, l, "\n")
+      for (i = 1; i <= n; i++) {
+        if (l[i] ~ /^#/) continue
+        if (l[i] ~ /^Suites:/) {
+          if ((" " substr(l[i], 8) " ") ~ (" " host " ")) mine = 1
+          l[i] = "Suites: " want " " want "-updates"
+        }
+        out = out l[i] "\n"
+      }
+      if (mine) { printf "%s", out; found = 1; exit } }
+    END { if (!found) exit 1 }' "$SOURCES" || die "$SOURCES has no stanza of $SUITE to derive $1's from"
+}
+
+# debian_rootfs OUT: the rootfs tarball of the current recipe (SUITE and SOURCES: its suite's).
+# </dev/null: mmdebstrap reads sources from a stdin that is not a terminal.
 debian_rootfs() {
   local inc=()
   [ ${#pkgs[@]} -eq 0 ] || inc=("--include=$(IFS=,; echo "${pkgs[*]}")")
@@ -186,6 +284,55 @@ build_image() {
   rm -f "$work/rootfs.tar" "$work/bin.tar" "$work/mmdebstrap.pid"
 }
 
+# openstack_wheels: $OSH_WHEELS, what the openstack image's venv installs: the lock's wheels (pip's
+# download, for this machine's Python, which must be the image's) and its sdists built into
+# wheels, each once (kept by the lock's hash, and by the sdist's), and install.txt, the lock with
+# the built wheels' hashes in place of the sdists'. The builds take their build backend from the
+# index, unpinned; what they build is hash-checked source.
+openstack_wheels() {
+  local lock="$here/openstack.lock" key dl sd name ver sha whl
+  key=$(sha256sum < "$lock" | cut -c1-12); dl="$OSH_CACHE/wheels/openstack-$key"
+  [ "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')" = "$OPENSTACK_IMAGE_PYTHON" ] ||
+    die "python3 here is not the image's $OPENSTACK_IMAGE_PYTHON: pip would fetch another Python's wheels"
+  export OSH_WHEELS="$work/wheels"
+  mkdir -p "$OSH_WHEELS" "$OSH_CACHE/wheels"
+  python3 -m venv "$work/pip"
+  # The lock less its sdists, and their two lines each.
+  awk '/^# sdist/ { skip = 2; next } skip { skip--; next } { print }' "$lock" > "$OSH_WHEELS/install.txt"
+  if [ ! -f "$dl.done" ]; then
+    rm -rf "$dl"
+    "$work/pip/bin/pip" download -q --no-input --no-deps --require-hashes --only-binary :all: -d "$dl" -r "$OSH_WHEELS/install.txt"
+    touch "$dl.done"
+    # Only the current lock's wheels are kept.
+    find "$OSH_CACHE/wheels" -maxdepth 1 -name 'openstack-*' ! -name "openstack-$key*" -exec rm -rf {} +
+  fi
+  cp -l "$dl"/*.whl "$OSH_WHEELS/"
+  awk '/^# sdist/ { getline r; getline h; sub(/ .*/, "", r); sub(/.*sha256:/, "", h); print r, h }' "$lock" |
+    while read -r name sha; do
+      ver=${name#*==} name=${name%%==*} sd="$OSH_CACHE/wheels/sdist-${sha:0:12}"
+      if [ ! -f "$sd.done" ]; then
+        rm -rf "$sd"
+        printf '%s==%s --hash=sha256:%s\n' "$name" "$ver" "$sha" > "$work/sdist.txt"
+        "$work/pip/bin/pip" wheel -q --no-input --no-deps --require-hashes -w "$sd" -r "$work/sdist.txt"
+        touch "$sd.done"
+      fi
+      whl=$(echo "$sd"/*.whl)
+      [ -f "$whl" ] || die "no wheel of $name $ver in $sd"
+      cp -l "$whl" "$OSH_WHEELS/"
+      printf '%s==%s \\\n    --hash=sha256:%s\n' "$name" "$ver" "$(sha256sum < "$whl" | cut -c1-64)" >> "$OSH_WHEELS/install.txt"
+    done
+}
+
+# build_setup: what build_image takes from outside the recipe: a derived suite's sources, as a
+# file for debian_rootfs, and whatever the recipe's prep makes.
+build_setup() {
+  if [ "$base" != none ] && [ "$suite" != "$SUITE" ]; then
+    suite_sources "$suite" > "$work/$suite.sources"
+    SOURCES=$work/$suite.sources SUITE=$suite
+  fi
+  [ -z "$prep" ] || "$prep"
+}
+
 # A loopback registry for assembly, on a port the kernel picks; stopped on exit.
 start_registry() {
   local port='' i
@@ -238,7 +385,7 @@ cmd_build() {
       [ -n "${REG:-}" ] || start_registry
       log="$OSH_CACHE/logs/image-$name.log"
       set +e
-      ( set -euo pipefail; build_image ) > "$log" 2>&1
+      ( set -euo pipefail; build_setup; build_image ) > "$log" 2>&1
       rc=$?
       set -e
       if [ "$rc" -ne 0 ]; then
@@ -267,9 +414,11 @@ built() {
 }
 
 cmd_push() {
-  local host=$1 n=0 tar out
+  local host=$1 n=0 tar out t names; shift
+  names=("$@")
+  [ ${#names[@]} -gt 0 ] || names=("${IMAGES[@]}")
   [ -x "$CRANE" ] || die "no $CRANE: bash test/harness/toolchain.sh crane"
-  for name in "${IMAGES[@]}"; do
+  for name in "${names[@]}"; do
     if ! tar=$(built "$name"); then
       echo "images: $name is not built at its current recipe: not pushed (images.sh build $name)" >&2
       continue
@@ -277,6 +426,10 @@ cmd_push() {
     recipe "$name"
     # crane logs every blob; shown only when the push fails.
     out=$("$CRANE" push --insecure "$tar" "$host/$repo" 2>&1) || die "push of $name to $host/$repo failed: $out"
+    # Its other names: a copy within the registry mounts the blobs it already has.
+    for t in "${tags[@]}"; do
+      out=$("$CRANE" copy --insecure "$host/$repo" "$host/$t" 2>&1) || die "copy of $host/$repo to $host/$t failed: $out"
+    done
     n=$((n + 1))
   done
   [ "$n" -gt 0 ] || die "no image is built: images.sh build"
@@ -284,14 +437,18 @@ cmd_push() {
 }
 
 cmd_refs() {
-  for name in "${IMAGES[@]}"; do recipe "$name"; echo "$name $1/$repo"; done
+  local t
+  for name in "${IMAGES[@]}"; do
+    recipe "$name"; echo "$name $1/$repo"
+    for t in "${tags[@]}"; do echo "$name $1/$t"; done
+  done
 }
 
 host_port() { [[ ${1:-} =~ ^[^/[:space:]]+:[0-9]+$ ]] || die "want HOST:PORT, got '${1:-}'"; }
 
 case ${1:-} in
   build) shift; cmd_build "$@" ;;
-  push) host_port "${2:-}"; cmd_push "$2" ;;
+  push) host_port "${2:-}"; shift; cmd_push "$@" ;;
   refs) host_port "${2:-}"; cmd_refs "$2" ;;
-  *) echo "usage: images.sh build [name...] | push HOST:PORT | refs HOST:PORT" >&2; exit 2 ;;
+  *) echo "usage: images.sh build [name...] | push HOST:PORT [name...] | refs HOST:PORT" >&2; exit 2 ;;
 esac
