@@ -54,6 +54,11 @@ stop_ceph() {
 stop_k8s &
 stop_ceph &
 wait
+# The address on lo of a Ceph reachable from pods, when this simulator added it (cluster-up.sh).
+if [ -e "$CEPH_DIR/addr.added" ]; then
+  ip addr del "$CEPH_ADDR/32" dev lo 2>/dev/null || true
+  rm -f "$CEPH_DIR/addr.added"
+fi
 
 if [ "$purge" = 1 ]; then
   exec 9>&-

@@ -7,7 +7,8 @@
 #     a kubernetes-entrypoint init container until what it waits for is there, as the real
 #     entrypoint does, times its start and run from a duration policy (OSH_SIM_TIME_SCALE scales
 #     it), and records $SIM/timeline.jsonl and $SIM/stalls.json (pods waiting > OSH_SIM_STALL_S);
-#   - a real single-node Ceph (one monitor, one memstore OSD, cephx);
+#   - a real single-node Ceph (one monitor, one memstore OSD, cephx), on 127.0.0.1 or, made
+#     with OSH_SIM_CEPH_FOR_PODS=1, on an address a real node's pods reach (sim-lib.sh);
 #   - what the program expects to find in a Rook cluster: CoreDNS, PersistentVolumes for
 #     StorageClass rook-ceph-block, the mon Service and ConfigMap rook-ceph-mon-endpoints.
 # Idempotent: when everything is already up and healthy it only prints the summary.
@@ -30,19 +31,6 @@ ADMIN_KUBECONFIG="$SIM/admin.kubeconfig"
 CEPH_CONF_FILE="$CEPH_DIR/ceph.conf"
 kc() { "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
 ceph_() { timeout "${CEPH_TIMEOUT:-20}" ceph -c "$CEPH_CONF_FILE" "$@"; }
-
-# wait_for WHAT SECONDS COMMAND...: polls COMMAND every half second.
-wait_for() {
-  local what=$1 secs=$2 i; shift 2
-  for ((i = 0; i < secs * 2; i++)); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.5
-  done
-  slog "timed out after ${secs}s waiting for $what; the daemons' logs are in $LOGS, the latest:"
-  local latest; latest="$(ls -t "$LOGS"/*.log 2>/dev/null | head -n1)"
-  [ -z "$latest" ] || { slog "== $latest"; tail -n 15 "$latest" >&2; }
-  return 1
-}
 
 # http_ok PORT PATH: a plain-HTTP GET on 127.0.0.1 answered 200 with body "ok" or etcd's health.
 http_ok() {
@@ -126,7 +114,31 @@ make_identities() {
 
 # ---------------------------------------------------------------- Ceph
 
-MON_HOST="[v2:127.0.0.1:$MON_V2_PORT,v1:127.0.0.1:$MON_V1_PORT]"
+MON_HOST="[v2:$CEPH_ADDR:$MON_V2_PORT,v1:$CEPH_ADDR:$MON_V1_PORT]"
+
+# The address the Ceph of this sim was made with stays; asking for the other one needs a new Ceph.
+ceph_addr_check() {
+  local wanted
+  wanted=$(ceph_addr_wanted) || exit 2
+  if [ -n "${OSH_SIM_CEPH_FOR_PODS:-}" ] && [ -s "$CEPH_DIR/addr" ] && [ "$wanted" != "$CEPH_ADDR" ]; then
+    slog "this simulator's Ceph listens on $CEPH_ADDR, OSH_SIM_CEPH_FOR_PODS=$OSH_SIM_CEPH_FOR_PODS wants $wanted; Ceph's maps hold the address. Fix: cluster-down.sh --purge, then cluster-up.sh again"
+    exit 2
+  fi
+  mkdir -p "$CEPH_DIR"
+  [ -s "$CEPH_DIR/addr" ] || echo "$CEPH_ADDR" > "$CEPH_DIR/addr"
+}
+
+# The address on lo, for a Ceph reachable from a real node's pods (none for 127.0.0.1).
+ceph_addr_up() {
+  [ "$CEPH_ADDR" != 127.0.0.1 ] || return 0
+  if ip -j addr show dev lo | jq -e --arg a "$CEPH_ADDR" '.[0].addr_info[] | select(.local == $a)' >/dev/null; then
+    [ -e "$CEPH_DIR/addr.added" ] && return 0
+    slog "$CEPH_ADDR is already on lo, and not by this simulator (another one in the same port block?); stop it or pick another OSH_SIM_PORT_OFFSET"
+    exit 1
+  fi
+  touch "$CEPH_DIR/addr.added"
+  ip addr add "$CEPH_ADDR/32" dev lo label "$CEPH_LABEL"
+}
 
 ceph_identity() {
   mkdir -p "$CEPH_DIR/log" "$CEPH_DIR/run" "$CEPH_DIR/crash"
@@ -144,7 +156,7 @@ ceph_identity() {
 [global]
 fsid = $FSID
 mon_host = $MON_HOST
-public_network = 127.0.0.0/8
+public_network = $( [ "$CEPH_ADDR" = 127.0.0.1 ] && echo 127.0.0.0/8 || echo "$CEPH_ADDR/32")
 auth_cluster_required = cephx
 auth_service_required = cephx
 auth_client_required = cephx
@@ -178,8 +190,8 @@ osd_objectstore = memstore
 memstore_device_bytes = 2147483648
 # A clean stop makes memstore write its objects to osd_data (fast shutdown skips that).
 osd_fast_shutdown = false
-public_addr = 127.0.0.1
-cluster_addr = 127.0.0.1
+public_addr = $CEPH_ADDR
+cluster_addr = $CEPH_ADDR
 ms_bind_port_min = $OSD_PORT_MIN
 ms_bind_port_max = $OSD_PORT_MAX
 log_file = $d/log/\$name.log
@@ -192,6 +204,7 @@ EOF
 ceph_osd_up() { ceph_ osd dump -f json 2>/dev/null | jq -e '.osds[] | select(.osd == 0) | .up == 1' >/dev/null; }
 
 ceph_up() {
+  ceph_addr_up
   ceph_identity
   local fresh=0
   if pid_of ceph-mon >/dev/null && pid_of ceph-osd >/dev/null && ceph_osd_up; then
@@ -406,11 +419,11 @@ metadata:
   name: rook-ceph-mon-endpoints
   namespace: rook-ceph
 data:
-  data: a=127.0.0.1:$MON_V1_PORT
+  data: a=$CEPH_ADDR:$MON_V1_PORT
   mapping: '{"node":{"a":{"Name":"k1","Hostname":"k1","Address":"${NODE_IP_PREFIX}1"}}}'
   maxMonId: "0"
   outOfQuorum: ""
-  csi-cluster-config-json: '[{"clusterID":"rook-ceph","monitors":["127.0.0.1:$MON_V1_PORT"],"namespace":""}]'
+  csi-cluster-config-json: '[{"clusterID":"rook-ceph","monitors":["$CEPH_ADDR:$MON_V1_PORT"],"namespace":""}]'
 EOF
 }
 
@@ -483,6 +496,7 @@ mkdir -p "$SIM" "$RUN" "$LOGS"
 touch "$SIM/.osh-sim"
 exec 9> "$RUN/.lock"
 if ! flock -w 600 9; then slog "another cluster-up/down holds $RUN/.lock"; exit 1; fi
+ceph_addr_check
 
 if healthy; then
   # A simulator started before the Gateway API CRDs were part of it gets them too.

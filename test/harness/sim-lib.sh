@@ -45,6 +45,22 @@ SERVICE_CIDR=10.96.0.0/16
 # What the apiserver advertises (the kubernetes Service's endpoint), from TEST-NET-3: this
 # machine's own link may use TEST-NET-1. A real node's link holds it (node/node-lib.sh).
 ADVERTISE_IP=203.0.113.1
+# Where this simulator's Ceph listens: 127.0.0.1, or, for a simulator made with
+# OSH_SIM_CEPH_FOR_PODS=1, an address of its own from CEPH_POD_NET (TEST-NET-3 too), added to
+# the host's lo under the label CEPH_LABEL (this kernel has no dummy links), which a real node's
+# pods reach: the node routes CEPH_POD_NET to the host over its link (node/node-up.sh). Ceph's
+# maps carry the address, so it is chosen when the sim's Ceph is first made and kept in
+# $CEPH_DIR/addr; $CEPH_DIR/addr.added says this simulator added it to lo (cluster-down removes it).
+CEPH_POD_NET=203.0.113.64/28
+CEPH_LABEL="lo:osh-ceph$(sim_port_offset)"
+ceph_addr_wanted() {
+  case "${OSH_SIM_CEPH_FOR_PODS:-0}" in
+    1) echo "203.0.113.$((65 + $(sim_port_offset)))" ;;
+    0) echo 127.0.0.1 ;;
+    *) echo "OSH_SIM_CEPH_FOR_PODS must be 0 or 1 (got '$OSH_SIM_CEPH_FOR_PODS')" >&2; return 1 ;;
+  esac
+}
+CEPH_ADDR=$(cat "$CEPH_DIR/addr" 2>/dev/null || ceph_addr_wanted)
 
 slog() { printf '[sim] %s\n' "$*" >&2; }
 
@@ -87,23 +103,45 @@ start_daemon() {
   fi
 }
 
-# stop_daemon NAME [SECONDS]: SIGTERM, then SIGKILL after SECONDS (default 20). Returns 0 when
-# the process ended on SIGTERM (or was not running), 1 when it had to be killed.
-stop_daemon() {
-  local name=$1 wait=${2:-20} pid i
-  if ! pid=$(pid_of "$name"); then
-    rm -f "$RUN/$name.pid"
+# stop_recorded LOOKUP DIR LOGGER NAME [SECONDS]: SIGTERM to the process `LOOKUP NAME` finds
+# (pid_of, node_pid), SIGKILL after SECONDS (default 20); its pid file DIR/NAME.pid goes. Returns
+# 0 when the process ended on SIGTERM (or was not running), 1 when it had to be killed.
+stop_recorded() {
+  local lookup=$1 dir=$2 logger=$3 name=$4 wait=${5:-20} pid i
+  if ! pid=$("$lookup" "$name"); then
+    rm -f "$dir/$name.pid"
     return 0
   fi
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < wait * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$RUN/$name.pid"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { rm -f "$dir/$name.pid"; return 0; }
     sleep 0.1
   done
-  slog "$name ($pid) did not stop in ${wait}s; killing it"
+  "$logger" "$name ($pid) did not stop in ${wait}s; killing it"
   kill -KILL "$pid" 2>/dev/null || true
   for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  rm -f "$RUN/$name.pid"
+  rm -f "$dir/$name.pid"
+  return 1
+}
+
+# stop_daemon NAME [SECONDS]: stop_recorded for a daemon of the simulator.
+stop_daemon() { stop_recorded pid_of "$RUN" slog "$@"; }
+
+# wait_for WHAT SECONDS CMD...: polls CMD every half second. On a timeout it says so through
+# WAIT_LOGGER (default slog) with the last lines of the three logs of WAIT_LOG_DIR (default $LOGS)
+# written last, and returns 1.
+wait_for() {
+  local what=$1 secs=$2 i f logger=${WAIT_LOGGER:-slog} dir=${WAIT_LOG_DIR:-$LOGS}; shift 2
+  for ((i = 0; i < secs * 2; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  "$logger" "timed out after ${secs}s waiting for $what; the logs are in $dir, the latest:"
+  while read -r f; do
+    [ -n "$f" ] || continue
+    "$logger" "== $f"
+    tail -n 10 "$f" >&2
+  done < <(find "$dir" -maxdepth 1 -name '*.log' -printf '%T@ %p\n' 2>/dev/null | sort -rn | head -n 3 | cut -d' ' -f2-)
   return 1
 }
 

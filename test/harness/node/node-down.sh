@@ -33,7 +33,7 @@ fi
 
 # The kubelet first (it would restart what goes), then kube-proxy, then every container and
 # shim by SIGKILL, then containerd and the rest.
-for d in kubelet kube-proxy; do stop_node_daemon "$d" 20; done
+for d in kubelet kube-proxy; do stop_node_daemon "$d" 20 || true; done
 for round in 1 2 3 4 5; do
   mapfile -t pids < <(node_processes)
   [ "${#pids[@]}" -gt 0 ] || break

@@ -4,8 +4,9 @@
 #
 # Everything of the node runs in two namespaces the harness makes and removes: a network
 # namespace (its only link a veth pair to the host, 203.0.113.1/30 on the host end, the node at
-# 203.0.113.2, from TEST-NET-3, away from the host's own networks; no default route, so no address outside the pair, the pod range and the Service range
-# can be reached from it; the host's ip_forward stays off) and a mount namespace (containerd's
+# 203.0.113.2, from TEST-NET-3, away from the host's own networks; no default route, so no
+# address outside the pair, the pod range, the Service range and the Ceph range (CEPH_POD_NET,
+# sim-lib.sh) can be reached from it; the host's ip_forward stays off) and a mount namespace (containerd's
 # overlays, the kubelet's volume mounts and the pods' /dev/shm live there and vanish with it).
 # The pod range and the Service range exist only inside the node's namespace. One real node per
 # machine: the kubernetes Service's endpoint is the advertise address 203.0.113.1, which the
@@ -27,6 +28,10 @@ NODE_CGROUP_HIERARCHIES=(cpu cpuacct cpuset memory devices freezer blkio pids sy
 # The loopback registry the node pulls from: inside the node's namespace, on its 127.0.0.1.
 NODE_REGISTRY_PORT=5000
 NODE_REGISTRY="127.0.0.1:$NODE_REGISTRY_PORT"
+# The images node-up builds and pushes to that registry (node/images.sh): the node's own, and the
+# workloads' of OSH_REAL_NODE_IMAGES (names, space-separated; default: what the smoke runs; the
+# OpenStack control plane needs rabbitmq and openstack too, ~3 min more to build cold).
+read -r -a NODE_IMAGES <<<"pause coredns traefik kubernetes-entrypoint ${OSH_REAL_NODE_IMAGES:-memcached mariadb ceph-config-helper}"
 # The daemons of the node, in start order; node-down stops them in reverse.
 NODE_DAEMONS=(apiserver-forward registry containerd kubelet kube-proxy)
 # Global sysctls the kubelet rewrites (cm/container_manager_linux.go setupKernelTunables): saved
@@ -69,19 +74,8 @@ start_in_node() {
   fi
 }
 
-# stop_node_daemon NAME [SECONDS]: SIGTERM, then SIGKILL.
-stop_node_daemon() {
-  local name=$1 wait=${2:-20} pid i
-  pid=$(node_pid "$name") || { rm -f "$NODE_RUN/$name.pid"; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < wait * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$NODE_RUN/$name.pid"; return 0; }
-    sleep 0.1
-  done
-  nlog "$name ($pid) did not stop in ${wait}s; killing it"
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$NODE_RUN/$name.pid"
-}
+# stop_node_daemon NAME [SECONDS]: stop_recorded (sim-lib.sh) for a daemon of the node.
+stop_node_daemon() { stop_recorded node_pid "$NODE_RUN" nlog "$@"; }
 
 # node_cgroup_pids: every process in the node's cgroups (the pods' containers and shims).
 node_cgroup_pids() {

@@ -21,18 +21,9 @@ export PATH="$BIN:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 kc() { "$KUBECTL" --kubeconfig "$SIM/admin.kubeconfig" "$@"; }
 step() { printf 'node-up: %-26s %6.1fs\n' "$1" "$(echo "$(date +%s.%N) - $T0" | bc)"; }
 
-# wait_until WHAT SECONDS CMD...: polls CMD every half second; names the logs on a timeout.
-wait_until() {
-  local what=$1 secs=$2 i; shift 2
-  for ((i = 0; i < secs * 2; i++)); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.5
-  done
-  nlog "timed out after ${secs}s waiting for $what; logs in $NODE_LOGS"
-  local f
-  for f in "$NODE_LOGS"/*.log; do [ -e "$f" ] && { nlog "== $f"; tail -n 8 "$f" >&2; }; done
-  return 1
-}
+# wait_for (sim-lib.sh) speaks for the node and shows the node's logs.
+# shellcheck disable=SC2034  # read by wait_for
+WAIT_LOGGER=nlog WAIT_LOG_DIR=$NODE_LOGS
 
 [ "$(id -u)" = 0 ] || { nlog "a real node needs root (namespaces, cgroups, mounts)"; exit 1; }
 [ -e "$RUN/ready" ] || { nlog "the simulator in $SIM is not up: run cluster-up.sh first"; exit 1; }
@@ -42,7 +33,7 @@ done
 for b in nft socat nsenter unshare ip; do
   command -v "$b" >/dev/null || { nlog "$b is missing: run 'bash $here/toolchain.sh node' (its apt step installs it)"; exit 1; }
 done
-bash "$here/node/images.sh" build >&2
+bash "$here/node/images.sh" build "${NODE_IMAGES[@]}" >&2
 step "pieces and images"
 
 # Another simulator's real node holds the one netns and the advertise address.
@@ -111,6 +102,9 @@ ip netns exec "$NODE_NETNS" sysctl -q -w net.ipv4.ip_forward=1 net.bridge.bridge
 # (pods have their default route; the node has none): the Service range on lo, so what no
 # Service takes goes nowhere.
 ip -n "$NODE_NETNS" route add "$SERVICE_CIDR" dev lo
+# The Ceph of a simulator made with OSH_SIM_CEPH_FOR_PODS=1 (sim-lib.sh): its address is the
+# host's, over the link. Nothing else of the host is routed.
+ip -n "$NODE_NETNS" route add "$CEPH_POD_NET" via "$NODE_HOST_IP"
 
 # The mount namespace: a copy of the host's, shared inside (the kubelet's mounts must reach
 # containerd's), with its own /run, /var/run, /var/lib and /var/log so nothing the daemons write
@@ -136,14 +130,14 @@ step "namespaces and cgroups"
 setsid socat -L "$NODE_RUN/apiserver-forward.lock" "TCP-LISTEN:$APISERVER_PORT,bind=$NODE_HOST_IP,fork,reuseaddr" \
   "TCP:127.0.0.1:$APISERVER_PORT" >> "$NODE_LOGS/apiserver-forward.log" 2>&1 < /dev/null 9>&- &
 { echo $!; printf '%s\n' socat -L "$NODE_RUN/apiserver-forward.lock" "TCP-LISTEN:$APISERVER_PORT,bind=$NODE_HOST_IP,fork,reuseaddr" "TCP:127.0.0.1:$APISERVER_PORT"; } > "$NODE_RUN/apiserver-forward.pid"
-wait_until "the apiserver through the node's link" 20 in_node "$KUBECTL" --kubeconfig "$NODE_DIR/kubelet.kubeconfig" get --raw /readyz
+wait_for "the apiserver through the node's link" 20 in_node "$KUBECTL" --kubeconfig "$NODE_DIR/kubelet.kubeconfig" get --raw /readyz
 
 # ------------------------------------------------------------------ registry and containerd
 # The registry's store is the toolchain cache's: a pushed image stays for the next node.
 mkdir -p "$OSH_CACHE/node-registry"
 start_in_node registry "$BIN/crane" registry serve --address "$NODE_REGISTRY" --disk "$OSH_CACHE/node-registry"
-wait_until "the registry" 20 in_node "$BIN/crane" catalog --insecure "$NODE_REGISTRY"
-in_node bash "$here/node/images.sh" push "$NODE_REGISTRY" >&2
+wait_for "the registry" 20 in_node "$BIN/crane" catalog --insecure "$NODE_REGISTRY"
+in_node bash "$here/node/images.sh" push "$NODE_REGISTRY" "${NODE_IMAGES[@]}" >&2
 PAUSE_IMAGE=$(bash "$here/node/images.sh" refs "$NODE_REGISTRY" | awk '$1 == "pause" { print $2 }')
 COREDNS_IMAGE=$(bash "$here/node/images.sh" refs "$NODE_REGISTRY" | awk '$1 == "coredns" { print $2 }')
 TRAEFIK_IMAGE=$(bash "$here/node/images.sh" refs "$NODE_REGISTRY" | awk '$1 == "traefik" { print $2 }')
@@ -215,7 +209,7 @@ cat > "$NODE_DIR/cni/net.d/10-osh-node.conflist" <<EOF
 }
 EOF
 start_in_node containerd "$BIN/containerd" --config "$NODE_DIR/containerd.toml"
-wait_until containerd 30 in_node "$BIN/ctr" --address "$CTRD/containerd.sock" version
+wait_for containerd 30 in_node "$BIN/ctr" --address "$CTRD/containerd.sock" version
 step containerd
 
 # ------------------------------------------------------------------ kubelet
@@ -259,7 +253,7 @@ start_in_node kubelet "$BIN/kubelet" --config "$NODE_DIR/kubelet.yaml" --kubecon
   --root-dir "$NODE_DIR/kubelet" --cert-dir "$NODE_DIR/kubelet/pki" --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" \
   --node-labels "osh-sim/real-node=true" --v=1
 node_ready() { [ "$(kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]; }
-wait_until "node $NODE_NAME Ready" 120 node_ready
+wait_for "node $NODE_NAME Ready" 120 node_ready
 step kubelet
 
 # ------------------------------------------------------------------ kube-proxy
@@ -280,7 +274,7 @@ oomScoreAdj: 0
 EOF
 start_in_node kube-proxy "$BIN/kube-proxy" --config "$NODE_DIR/kube-proxy.yaml"
 proxy_ready() { in_node bash -c "exec 3<>/dev/tcp/127.0.0.1/10256 && printf 'GET /healthz HTTP/1.0\r\n\r\n' >&3 && grep -q ' 200 ' <&3"; }
-wait_until kube-proxy 60 proxy_ready
+wait_for kube-proxy 60 proxy_ready
 step kube-proxy
 
 # ------------------------------------------------------------------ CoreDNS on the node
@@ -300,7 +294,7 @@ EOF
 coredns_on_node() {
   [ "$(kc -n kube-system get pods -l k8s-app=kube-dns -o jsonpath='{range .items[*]}{.spec.nodeName}={.status.conditions[?(@.type=="Ready")].status} {end}')" = "$NODE_NAME=True " ]
 }
-wait_until "CoreDNS Ready on $NODE_NAME" 120 coredns_on_node
+wait_for "CoreDNS Ready on $NODE_NAME" 120 coredns_on_node
 step coredns
 
 # ------------------------------------------------------------------ the ingress controller
@@ -308,7 +302,7 @@ step coredns
 # traefik, behind Service kube-system/traefik (port 80).
 sed "s|@IMAGE@|$TRAEFIK_IMAGE|" "$here/node/traefik.yaml" | kc apply --server-side --force-conflicts --field-manager osh-sim-node -f - >/dev/null
 traefik_ready() { [ "$(kc -n kube-system get deploy traefik -o jsonpath='{.status.readyReplicas}')" = 1 ]; }
-wait_until "Traefik Ready on $NODE_NAME" 120 traefik_ready
+wait_for "Traefik Ready on $NODE_NAME" 120 traefik_ready
 step traefik
 
 touch "$NODE_RUN/ready"

@@ -9,7 +9,10 @@
 #      Ready by their real probes (the other charts stay on the kwok nodes);
 #   3. node/smoke-job.yaml: a Job on the real node that waits for both with our
 #      kubernetes-entrypoint and reaches them by Service name (CoreDNS, kube-proxy), logging in
-#      to MariaDB as its admin with the password the stack generated; node/smoke-web.yaml: a real
+#      to MariaDB as its admin with the password the stack generated; node/smoke-ceph.yaml: a Job
+#      there that reaches the simulator's real Ceph (made with OSH_SIM_CEPH_FOR_PODS=1) through
+#      the program's ceph-etc and admin key and writes an RBD image to glance.images as the
+#      program's client.glance; node/smoke-web.yaml: a real
 #      HTTP backend reached through the node's Traefik by an Ingress and by an HTTPRoute;
 #   4. node-down.sh (it checks that no process, mount, cgroup, namespace, link or changed sysctl
 #      is left), cluster-down.sh --purge.
@@ -20,6 +23,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$here/versions.sh"
 export OSH_SIM_DIR="${OSH_NODE_SMOKE_SIM_DIR:-$OSH_CACHE/sim-node-smoke}"
 export OSH_WORK_DIR="${OSH_NODE_SMOKE_WORK_DIR:-$OSH_CACHE/work-node-smoke}"
+# Its Ceph on an address the node's pods reach (sim-lib.sh).
+export OSH_SIM_CEPH_FOR_PODS=1
 . "$here/sim-lib.sh"
 . "$here/node/node-lib.sh"
 T0=$SECONDS
@@ -88,6 +93,23 @@ grep -q "^mariadb answers: .* as $dbadmin@%\$" <<<"$out" || { echo "smoke: the J
 grep -qx 'memcached answers: ok' <<<"$out" || { echo "smoke: the Job did not reach Memcached" >&2; exit 1; }
 phase "job done"
 
+# Ceph from a pod on the node, as glance's storage-init reaches it: the program's ceph-etc, admin
+# key Secret, client.glance and pool glance.images.
+ceph_image=$(bash "$here/node/images.sh" refs "$NODE_REGISTRY" | awk '$1 == "ceph-config-helper" { print $2 }')
+sed -e "s|@IMAGE@|$ceph_image|g" -e "s|@NAMESPACE@|$ns|g" "$here/node/smoke-ceph.yaml" | kc apply -f - >/dev/null
+if ! kc -n "$ns" wait --for=condition=complete job/osh-node-smoke-ceph --timeout=180s >/dev/null; then
+  kc -n "$ns" logs job/osh-node-smoke-ceph >&2 || true
+  echo "smoke: the Ceph Job on $NODE_NAME did not complete" >&2
+  exit 1
+fi
+out=$(kc -n "$ns" logs job/osh-node-smoke-ceph)
+sed 's/^/smoke: ceph job: /' <<<"$out"
+fsid=$(cat "$CEPH_DIR/fsid")
+grep -q "^ceph answers: fsid $fsid, health HEALTH_" <<<"$out" || { echo "smoke: the Ceph Job did not reach this simulator's Ceph ($fsid)" >&2; exit 1; }
+grep -qx 'rbd answers: glance.images/osh-node-smoke written and removed as client.glance' <<<"$out" ||
+  { echo "smoke: the Ceph Job did not write to glance.images as client.glance" >&2; exit 1; }
+phase "ceph done"
+
 # A real backend on the node behind the node's Traefik, by an Ingress and by an HTTPRoute; the
 # requests go from inside the node's namespace to Traefik's Service.
 marker="osh-node-smoke $(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
@@ -133,6 +155,10 @@ sed 's/^/smoke: /' <<<"$down"
 started=0
 bash "$here/cluster-down.sh" --purge >&2
 rm -rf "$OSH_WORK_DIR"
+if ip -j addr show dev lo | jq -e --arg a "$CEPH_ADDR" '.[0].addr_info[] | select(.local == $a)' >/dev/null; then
+  echo "smoke: cluster-down left the Ceph address $CEPH_ADDR on lo" >&2
+  exit 1
+fi
 echo "smoke: total $((SECONDS - T0))s"
 echo "real node: $containers containers ran from $images images"
 grep -qx 'node-down: nothing left' <<<"$down"
