@@ -287,7 +287,8 @@ const iso = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms
 /** Why a plugin whose pulumi process is gone counts as idle (for --explain). */
 function idleWhy(p: ProcessInfo, pending: readonly PendingRelease[]): string {
     if (path.basename(p.argv[0] ?? "") !== "pulumi-resource-kubernetes") return "its pulumi process is gone and it has no child at work";
-    if (!pending.length) return "its pulumi process is gone; no release of the stack is in a pending Helm operation";
+    if (!pending.length)
+        return "its pulumi process is gone; no release of the stack was found in a pending Helm operation (recover reads them only when no process is at work)";
     return (
         `its pulumi process is gone; it started at ${iso(p.startedAt)}, after every pending Helm operation of the stack began (` +
         pending.map((r) => `${r.namespace}/${r.name} ${r.status} since ${iso(r.startedAt)}`).join(", ") +

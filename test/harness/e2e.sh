@@ -99,9 +99,9 @@ if [ "${#failed[@]}" -gt 0 ]; then
     log="$logs/$(name_of "${f% (exit *}").log"
     echo "e2e: ${f}: its failures"
     if grep -q '^✖ failing tests:' "$log"; then
-      sed -n '/^✖ failing tests:/,$p' "$log" | grep -v '^ *at \|^ *\(generatedMessage\|code\|operator\):' | head -n 400
+      sed -n '/^✖ failing tests:/,$p' "$log" | grep -v '^ *at \|^ *\(generatedMessage\|code\|operator\):' | head -n 400 || true
     else
-      tail -n 40 "$log"
+      tail -n 40 "$log" || true
     fi
   done
   echo "e2e: failed: ${failed[*]}" >&2
