@@ -77,11 +77,18 @@ recipe() {
       hooks=(--customize-hook='chroot "$1" memcached -V')
       env=("PATH=$STD_PATH"); check=(usr/bin/memcached usr/bin/bash) ;;
     mariadb)
-      # bookworm's MariaDB 10.11 with the client, bash and python3 for the chart's scripts; no
-      # backup tools yet (galera-4 comes only as mariadb-server's hard dependency, unconfigured).
+      # bookworm's MariaDB 10.11 with the client, bash and python3 for the chart's scripts: the
+      # real chart's start.py imports iso8601 and kubernetes, its controllers and cluster wait
+      # pykube and pymysql (pykube-ng is not in Debian: its wheel from the index, pinned by hash in
+      # mariadb_wheels; pure Python, unpacked into /usr/local). No backup tools yet (galera-4
+      # comes only as mariadb-server's hard dependency, unconfigured).
       repo=airshipit/mariadb:latest-ubuntu_noble; base=minbase
-      pkgs=(mariadb-server mariadb-client bash python3)
+      pkgs=(mariadb-server mariadb-client bash python3 python3-iso8601 python3-kubernetes python3-pymysql
+        python3-requests python3-yaml python3-urllib3)
+      prep=mariadb_wheels
       hooks=(
+        --customize-hook='mkdir -p "$1/usr/local/lib/python3.11/dist-packages" && for w in "$OSH_WHEELS"/*.whl; do cp "$w" "$1/tmp/w.whl" && chroot "$1" python3 -m zipfile -e /tmp/w.whl /usr/local/lib/python3.11/dist-packages && rm "$1/tmp/w.whl"; done'
+        --customize-hook='chroot "$1" python3 -c "import iso8601, kubernetes.client, kubernetes.config, pykube, pymysql"'
         # The chart runs the server as uid/gid 999: the user exists before the package's postinst,
         # which keeps an existing mysql user instead of taking the next free system id.
         --essential-hook='echo "mysql:x:999:" >> "$1/etc/group" && echo "mysql:x:999:999:MySQL Server:/nonexistent:/bin/false" >> "$1/etc/passwd"'
@@ -136,8 +143,9 @@ recipe() {
       tags=(airshipit/glance:2026.1-ubuntu_noble airshipit/nova:2026.1-ubuntu_noble
         airshipit/neutron:2026.1-ubuntu_noble airshipit/placement:2026.1-ubuntu_noble
         airshipit/openstack-client:2026.1-ubuntu_noble)
+      # novnc: nova's novncproxy pod copies /usr/share/novnc out of this image in an init container.
       pkgs=(python3 python3-venv apache2 libapache2-mod-wsgi-py3 sudo curl ca-certificates iproute2
-        ceph-common python3-rbd python3-rados)
+        ceph-common python3-rbd python3-rados novnc)
       prep=openstack_wheels; inputs=("$here/openstack.lock")
       hooks=(
         --customize-hook='echo "keystone:x:42424:" >> "$1/etc/group" && for p in keystone glance nova neutron placement; do
@@ -155,6 +163,7 @@ recipe() {
       env=("PATH=/var/lib/openstack/bin:$STD_PATH")
       check=(var/lib/openstack/bin/python var/lib/openstack/bin/keystone-manage var/lib/openstack/bin/uwsgi
         var/lib/openstack/bin/openstack usr/sbin/apache2 usr/lib/apache2/modules/mod_wsgi.so usr/bin/rbd
+        usr/share/novnc/vnc.html
         'etc/passwd~^keystone:x:42424:42424:' 'etc/passwd~^placement:x:42424:42424:' 'etc/group~^keystone:x:42424:'
         'var/log/nova@42424/42424' 'etc/glance@42424/42424') ;;
     *) die "unknown image $1 (known: ${IMAGES[*]})" ;;
@@ -321,6 +330,23 @@ openstack_wheels() {
       cp -l "$whl" "$OSH_WHEELS/"
       printf '%s==%s \\\n    --hash=sha256:%s\n' "$name" "$ver" "$(sha256sum < "$whl" | cut -c1-64)" >> "$OSH_WHEELS/install.txt"
     done
+}
+
+# mariadb_wheels: the pure-Python wheels the MariaDB image unpacks (pykube-ng), checked against
+# their pinned hashes, cached in $OSH_CACHE/wheels; OSH_WHEELS names their directory for the hooks.
+mariadb_wheels() {
+  local spec='pykube-ng==23.6.0 --hash=sha256:63f20f634bfcd83966edec32f892286f75dffb817a2c097434ecc039e558ec8f'
+  local dl="$OSH_CACHE/wheels/mariadb-${spec: -12}"
+  export OSH_WHEELS="$work/wheels"
+  mkdir -p "$OSH_WHEELS" "$OSH_CACHE/wheels"
+  if [ ! -f "$dl.done" ]; then
+    rm -rf "$dl"
+    python3 -m venv "$work/pip"
+    echo "$spec" > "$work/mariadb-wheels.txt"
+    "$work/pip/bin/pip" download -q --no-input --no-deps --require-hashes --only-binary :all: -d "$dl" -r "$work/mariadb-wheels.txt"
+    touch "$dl.done"
+  fi
+  cp -l "$dl"/*.whl "$OSH_WHEELS/"
 }
 
 # build_setup: what build_image takes from outside the recipe: a derived suite's sources, as a
