@@ -46,12 +46,12 @@ SERVICE_CIDR=10.96.0.0/16
 # machine's own link may use TEST-NET-1. A real node's link holds it (node/node-lib.sh).
 ADVERTISE_IP=203.0.113.1
 # Where this simulator's Ceph listens: 127.0.0.1, or, for a simulator made with
-# OSH_SIM_CEPH_FOR_PODS=1, an address of its own from CEPH_POD_NET (TEST-NET-3 too), added to
-# the host's lo under the label CEPH_LABEL (this kernel has no dummy links), which a real node's
-# pods reach: the node routes CEPH_POD_NET to the host over its link (node/node-up.sh). Ceph's
-# maps carry the address, so it is chosen when the sim's Ceph is first made and kept in
-# $CEPH_DIR/addr; $CEPH_DIR/addr.added says this simulator added it to lo (cluster-down removes it).
-CEPH_POD_NET=203.0.113.64/28
+# OSH_SIM_CEPH_FOR_PODS=1, an address of its own from 203.0.113.64/28 (TEST-NET-3 too, .65 + the
+# port block), added to the host's lo under the label CEPH_LABEL (this kernel has no dummy links),
+# which a real node's pods reach: the node routes that address to the host over its link
+# (node/node-up.sh). Ceph's maps carry the address, so it is chosen when the sim's Ceph is first
+# made and kept in $CEPH_DIR/addr; $CEPH_DIR/addr.added says this simulator added it to lo
+# (cluster-down removes it).
 CEPH_LABEL="lo:osh-ceph$(sim_port_offset)"
 ceph_addr_wanted() {
   case "${OSH_SIM_CEPH_FOR_PODS:-0}" in

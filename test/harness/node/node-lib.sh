@@ -5,8 +5,8 @@
 # Everything of the node runs in two namespaces the harness makes and removes: a network
 # namespace (its only link a veth pair to the host, 203.0.113.1/30 on the host end, the node at
 # 203.0.113.2, from TEST-NET-3, away from the host's own networks; no default route, so no
-# address outside the pair, the pod range, the Service range and the Ceph range (CEPH_POD_NET,
-# sim-lib.sh) can be reached from it; the host's ip_forward stays off) and a mount namespace (containerd's
+# address outside the pair, the pod range, the Service range and its simulator's Ceph (when made
+# for pods, sim-lib.sh) can be reached from it; the host's ip_forward stays off) and a mount namespace (containerd's
 # overlays, the kubelet's volume mounts and the pods' /dev/shm live there and vanish with it).
 # The pod range and the Service range exist only inside the node's namespace. One real node per
 # machine: the kubernetes Service's endpoint is the advertise address 203.0.113.1, which the

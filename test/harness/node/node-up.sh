@@ -102,9 +102,9 @@ ip netns exec "$NODE_NETNS" sysctl -q -w net.ipv4.ip_forward=1 net.bridge.bridge
 # (pods have their default route; the node has none): the Service range on lo, so what no
 # Service takes goes nowhere.
 ip -n "$NODE_NETNS" route add "$SERVICE_CIDR" dev lo
-# The Ceph of a simulator made with OSH_SIM_CEPH_FOR_PODS=1 (sim-lib.sh): its address is the
-# host's, over the link. Nothing else of the host is routed.
-ip -n "$NODE_NETNS" route add "$CEPH_POD_NET" via "$NODE_HOST_IP"
+# The Ceph of a simulator made with OSH_SIM_CEPH_FOR_PODS=1 (sim-lib.sh): its one address, the
+# host's, over the link. Nothing else of the host is routed (another simulator's Ceph neither).
+if [ "$CEPH_ADDR" != 127.0.0.1 ]; then ip -n "$NODE_NETNS" route add "$CEPH_ADDR/32" via "$NODE_HOST_IP"; fi
 
 # The mount namespace: a copy of the host's, shared inside (the kubelet's mounts must reach
 # containerd's), with its own /run, /var/run, /var/lib and /var/log so nothing the daemons write
