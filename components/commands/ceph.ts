@@ -14,6 +14,12 @@ export interface CephPoolSpec {
     readonly size?: number;
     /** Remove the pool on delete; otherwise it is kept because it may hold data. */
     readonly purge: boolean;
+    /**
+     * The application the pool is tagged with. Unset: `rbd` (`rbd pool init`). A chart's
+     * storage-init enables its own (glance: `glance-image`) and fails while another is set, since
+     * Ceph refuses a second application unless told "Are you SURE?".
+     */
+    readonly application?: string;
 }
 
 export interface CephUserSpec {
@@ -38,7 +44,19 @@ export function poolCreateScript(prefix: string, pool: CephPoolSpec): string {
         const confirm = pool.size === 1 ? " --yes-i-really-mean-it" : "";
         lines.push(`tb ceph osd pool set ${p} size ${pool.size}${confirm} >&2`);
     }
-    lines.push(`tb rbd pool init ${p} >&2`, `echo ${p}`);
+    if (pool.application === undefined) lines.push(`tb rbd pool init ${p} >&2`);
+    else {
+        const app = shq(pool.application);
+        // Tagged "rbd" by an earlier version of this script (rbd pool init): the tag is only a
+        // label (no client reads it), so it is swapped for the chart's.
+        lines.push(
+            `if ! tb ceph osd pool application get ${p} ${app} >/dev/null 2>&1; then`,
+            `  if tb ceph osd pool application get ${p} rbd >/dev/null 2>&1; then tb ceph osd pool application disable ${p} rbd --yes-i-really-mean-it >&2; fi`,
+            `  tb ceph osd pool application enable ${p} ${app} >&2`,
+            `fi`,
+        );
+    }
+    lines.push(`echo ${p}`);
     return lines.join("\n");
 }
 

@@ -12,6 +12,11 @@ import { Shared, valuesComposer } from "./values/shared";
 
 /** Glance's pool and Ceph user: the chart's defaults, with the seed's caps. */
 export const GLANCE_POOL = "glance.images";
+/**
+ * The pool's Ceph application: the one glance's storage-init enables
+ * (`conf.glance.rbd.rbd_store_pool_app_name`), which fails while the pool carries another.
+ */
+export const GLANCE_POOL_APPLICATION = "glance-image";
 export const GLANCE_CEPH_USER: CephUserSpec = {
     name: "glance",
     caps: { mon: "allow r", osd: "allow class-read object_prefix rbd_children, allow rwx pool=glance.images", mgr: undefined },
@@ -66,6 +71,7 @@ export class Image extends Layer {
                 pgs: cfg.storage.poolPgs,
                 size: cfg.storage.replication,
                 purge: cfg.storage.purgeOnDestroy,
+                application: GLANCE_POOL_APPLICATION,
             },
             this.child,
         );
@@ -81,7 +87,7 @@ export class Image extends Layer {
                     glanceValues(
                         cfg,
                         { objectStore: password(`${name}-glance-object-store-password`, this) },
-                        { pool: GLANCE_POOL, user: GLANCE_CEPH_USER.name },
+                        { pool: GLANCE_POOL, user: GLANCE_CEPH_USER.name, application: GLANCE_POOL_APPLICATION },
                     ),
                 ),
             },

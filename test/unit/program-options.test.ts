@@ -87,7 +87,11 @@ describe("other choices", () => {
             /tb ceph osd pool rm 'replicapool' 'replicapool' --yes-i-really-really-mean-it/,
         );
         assert.match(named(run, "image-pool-glance-images").inputs.delete, /pool rm 'glance.images'/);
-        assert.doesNotMatch(named(run, "image-pool-glance-images").inputs.create, /--yes-i-really-mean-it/, "size 2 needs no confirmation");
+        assert.doesNotMatch(
+            named(run, "image-pool-glance-images").inputs.create,
+            /size 2 --yes-i-really-mean-it/,
+            "size 2 needs no confirmation",
+        );
     });
 
     it("puts instance disks on Ceph and sets the network interfaces", () => {

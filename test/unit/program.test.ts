@@ -449,7 +449,12 @@ describe("chart values", () => {
     it("runs Glance on RBD with the pool, user and replica count the Ceph commands use", () => {
         const v = release(run, "glance").inputs.values;
         assert.equal(v.storage, "rbd");
-        assert.deepEqual(v.conf.glance.rbd, { rbd_store_pool: "glance.images", rbd_store_user: "glance", rbd_store_replication: 1 });
+        assert.deepEqual(v.conf.glance.rbd, {
+            rbd_store_pool: "glance.images",
+            rbd_store_user: "glance",
+            rbd_store_replication: 1,
+            rbd_store_pool_app_name: "glance-image",
+        });
         assert.equal(v.bootstrap.enabled, false);
         const pool = named(run, "image-pool-glance-images");
         assert.match(pool.inputs.create, /tb ceph osd pool set 'glance.images' size 1 --yes-i-really-mean-it/);
