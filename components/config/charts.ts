@@ -114,9 +114,47 @@ function chartValues(r: Readers): Partial<Record<ChartName, Record<string, unkno
                 `has dotted key(s) ${dotted.join(", ")}: values are nested objects, not --set paths`,
                 r.objFix("chartValues", `.${chart}.${dotted[0]}' <value>`),
             );
-        } else values[chart] = v as Record<string, unknown>;
+        } else {
+            values[chart] = v as Record<string, unknown>;
+            nodeSelectorStrings(r, chart, v as Record<string, unknown>);
+        }
     }
     return values;
+}
+
+/** What YAML 1.1 reads as a bool, null or number when it stands unquoted. */
+const YAML_NOT_A_STRING =
+    /^(?:[yYnN~]|[yY]es|YES|[nN]o|NO|[tT]rue|TRUE|[fF]alse|FALSE|[oO]n|ON|[oO]ff|OFF|[nN]ull|NULL|[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+
+/**
+ * The real charts render `labels.<component>.node_selector_key` and `_value` into their pods'
+ * nodeSelector unquoted (`{{ .Values.labels.api.node_selector_value }}`): a bool or number there,
+ * or a string YAML reads as one ("true", "1"), makes Kubernetes refuse the whole release
+ * ("cannot unmarshal bool into ... PodSpec.nodeSelector of type string").
+ */
+function nodeSelectorStrings(r: Readers, chart: string, values: Record<string, unknown>): void {
+    const walk = (node: unknown, at: string): void => {
+        if (typeof node !== "object" || node === null || Array.isArray(node)) return;
+        for (const [k, x] of Object.entries(node)) {
+            const p = `${at}.${k}`;
+            if (k !== "node_selector_key" && k !== "node_selector_value") {
+                walk(x, p);
+                continue;
+            }
+            if (x === null || (typeof x === "string" && !YAML_NOT_A_STRING.test(x))) continue;
+            const key = `chartValues.${chart}${p}`;
+            const what =
+                typeof x === "string"
+                    ? `"${x}", which YAML reads as a ${/^[-+.0-9]/.test(x) ? "number" : "bool or null"}`
+                    : `a ${typeof x}`;
+            r.fail(
+                key,
+                `is ${what}: the chart writes it unquoted into its pods' nodeSelector, and Kubernetes refuses a label that is not a string; label the nodes with a word instead (the charts use "enabled")`,
+                `kubectl label node <node> --overwrite <key>=enabled && pulumi config set --path '${r.key(key)}' enabled`,
+            );
+        }
+    };
+    walk(values.labels, ".labels");
 }
 
 /** Every override path must be one the chart reads (see components/catalog/inventory.ts). */
