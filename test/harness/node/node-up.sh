@@ -6,7 +6,7 @@
 # takes it all away again.
 #
 # The node is called $OSH_REAL_NODE_NAME (default osh-node) and carries the label
-# osh-sim/real-node=true and the taint osh-sim/real-node=true:NoSchedule, so only pods that ask
+# osh-sim/real-node=enabled and the taint osh-sim/real-node=true:NoSchedule, so only pods that ask
 # for it run there (the charts' pods stay on the kwok nodes unless a stack puts them there).
 # It prints its steps' times; leftovers of an interrupted run are cleared first. Needs root,
 # `bash test/harness/toolchain.sh node` and the images (node/images.sh build); builds what misses.
@@ -251,9 +251,11 @@ nodeStatusReportFrequency: 20s
 EOF
 start_in_node kubelet "$BIN/kubelet" --config "$NODE_DIR/kubelet.yaml" --kubeconfig "$NODE_DIR/kubelet.kubeconfig" \
   --root-dir "$NODE_DIR/kubelet" --cert-dir "$NODE_DIR/kubelet/pki" --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" \
-  --node-labels "osh-sim/real-node=true" --v=1
+  --node-labels "osh-sim/real-node=enabled" --v=1
 node_ready() { [ "$(kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]; }
 wait_for "node $NODE_NAME Ready" 120 node_ready
+# The kubelet labels only a node it registers: a node object kept from before gets it here.
+kc label node "$NODE_NAME" --overwrite osh-sim/real-node=enabled >/dev/null
 step kubelet
 
 # ------------------------------------------------------------------ kube-proxy
@@ -283,7 +285,7 @@ step kube-proxy
 kc apply --server-side --force-conflicts --field-manager osh-sim-node -f "$here/node/coredns-rbac.yaml" >/dev/null
 kc -n kube-system patch deployment coredns --type strategic --field-manager osh-sim-node -p "$(cat <<EOF
 {"spec":{"template":{"spec":{
-  "nodeSelector":{"osh-sim/real-node":"true"},
+  "nodeSelector":{"osh-sim/real-node":"enabled"},
   "tolerations":[{"key":"osh-sim/real-node","operator":"Exists","effect":"NoSchedule"}],
   "securityContext":{"sysctls":[{"name":"net.ipv4.ip_unprivileged_port_start","value":"53"}]},
   "containers":[{"name":"coredns","image":"$COREDNS_IMAGE",
@@ -300,7 +302,7 @@ step coredns
 # ------------------------------------------------------------------ the ingress controller
 # Traefik on the node serves Ingresses of class traefik and Gateway API routes of GatewayClass
 # traefik, behind Service kube-system/traefik (port 80).
-sed "s|@IMAGE@|$TRAEFIK_IMAGE|" "$here/node/traefik.yaml" | kc apply --server-side --force-conflicts --field-manager osh-sim-node -f - >/dev/null
+sed -e "s|@IMAGE@|$TRAEFIK_IMAGE|" -e "s|@NODE_IP@|$NODE_IP|" "$here/node/traefik.yaml" | kc apply --server-side --force-conflicts --field-manager osh-sim-node -f - >/dev/null
 traefik_ready() { [ "$(kc -n kube-system get deploy traefik -o jsonpath='{.status.readyReplicas}')" = 1 ]; }
 wait_for "Traefik Ready on $NODE_NAME" 120 traefik_ready
 step traefik

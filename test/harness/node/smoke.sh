@@ -58,7 +58,7 @@ phase "node up"
 stack pulumi config set imageRegistry "$NODE_REGISTRY"
 for chart in mariadb memcached; do
   stack pulumi config set --path "chartValues.$chart.labels.server.node_selector_key" osh-sim/real-node
-  stack pulumi config set --path "chartValues.$chart.labels.server.node_selector_value" "true"
+  stack pulumi config set --path "chartValues.$chart.labels.server.node_selector_value" enabled
   stack pulumi config set --path "chartValues.$chart.pod.tolerations.$chart.enabled" true
   stack pulumi config set --path "chartValues.$chart.pod.tolerations.$chart.tolerations[0].key" osh-sim/real-node
   stack pulumi config set --path "chartValues.$chart.pod.tolerations.$chart.tolerations[0].operator" Exists
