@@ -11,7 +11,7 @@ export const VERIFY_SCRIPT = "verify.cjs";
 const SERVICE_USER_SCOPE = { project: "service", domain: "service" } as const;
 
 /** What the verification layer reads of the stack config: its sections, not the whole config. */
-export type VerificationConfig = Pick<StackConfig, "nodes" | "exposure" | "verification" | "charts">;
+export type VerificationConfig = Pick<StackConfig, "namespace" | "nodes" | "exposure" | "verification" | "charts">;
 
 export interface VerificationArgs {
     /** The sections of the stack config this layer reads (the routed APIs, the nodes, the resolve map). */
@@ -42,7 +42,9 @@ export interface CheckResult {
  * stack generated, through its public Keystone URL (components/scripts/verify.cjs): a token, the
  * catalog (every installed service with public, internal and admin endpoints, the public ones on
  * the routed hosts), every service user's login, each public API's version document, the neutron
- * agents and nova-compute services the nodes imply. A failed check fails `up`.
+ * agents and nova-compute services the nodes imply. What runs only on kwok's simulated nodes (an
+ * API whose Service's pods all run there, an agent or nova-compute on one) skips, saying so.
+ * A failed check fails `up`.
  */
 export class Verification extends Layer {
     /** Per check: ok, whether it was skipped, detail and milliseconds. */
@@ -63,9 +65,16 @@ export class Verification extends Layer {
                     userDomain: admin.userDomainName,
                     projectDomain: admin.projectDomainName,
                 },
+                // The Service behind each route: an API served only by pods on kwok nodes skips.
+                namespace: cfg.namespace,
                 services: cfg.exposure.apis
                     .filter((a) => CATALOG_ENTRIES[a.service])
-                    .map((a) => ({ service: a.service, ...CATALOG_ENTRIES[a.service], publicUrl: publicUrl(a, cfg.exposure.scheme) })),
+                    .map((a) => ({
+                        service: a.service,
+                        ...CATALOG_ENTRIES[a.service],
+                        publicUrl: publicUrl(a, cfg.exposure.scheme),
+                        backend: a.backend.name,
+                    })),
                 users: Object.keys(args.serviceUsers)
                     .sort()
                     .map((u) => ({ name: u, ...SERVICE_USER_SCOPE })),
