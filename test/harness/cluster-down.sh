@@ -42,6 +42,7 @@ stop_k8s() {
   stop_daemon etcd 30 || true
 }
 stop_ceph() {
+  stop_daemon ceph-mgr 30 || true
   if pid_of ceph-osd >/dev/null; then
     if stop_daemon ceph-osd 60; then
       touch "$CEPH_DIR/osd-0.clean"

@@ -197,17 +197,28 @@ ms_bind_port_max = $OSD_PORT_MAX
 log_file = $d/log/\$name.log
 admin_socket = $d/run/\$name.asok
 run_dir = $d/run
+
+[mgr]
+mgr_data = $d/mgr-\$id
+public_addr = $CEPH_ADDR
+ms_bind_port_min = $OSD_PORT_MIN
+ms_bind_port_max = $OSD_PORT_MAX
+log_file = $d/log/\$name.log
+admin_socket = $d/run/\$name.asok
+run_dir = $d/run
 EOF
   mv "$CEPH_CONF_FILE.tmp" "$CEPH_CONF_FILE"
 }
 
+ceph_mgr_up() { ceph_ mgr dump -f json 2>/dev/null | jq -e '.available' >/dev/null; }
 ceph_osd_up() { ceph_ osd dump -f json 2>/dev/null | jq -e '.osds[] | select(.osd == 0) | .up == 1' >/dev/null; }
 
 ceph_up() {
   ceph_addr_up
   ceph_identity
   local fresh=0
-  if pid_of ceph-mon >/dev/null && pid_of ceph-osd >/dev/null && ceph_osd_up; then
+  if pid_of ceph-mon >/dev/null && pid_of ceph-osd >/dev/null && ceph_osd_up &&
+    { [ "$CEPH_ADDR" = 127.0.0.1 ] || pid_of ceph-mgr >/dev/null; }; then
     return 0
   fi
   # memstore keeps the OSD's objects in memory and writes them out only on a clean stop (which
@@ -250,6 +261,17 @@ ceph_up() {
     start_daemon ceph-osd /usr/bin/ceph-osd -f -c "$CEPH_CONF_FILE" -i 0
   fi
   wait_for "the Ceph OSD" 90 ceph_osd_up
+  # A Ceph the node's pods use runs a manager, as a real one does: the charts' scripts ask it
+  # (`ceph osd pool stats` waits for one forever). The harness's own Ceph needs none.
+  if [ "$CEPH_ADDR" != 127.0.0.1 ]; then
+    if ! pid_of ceph-mgr >/dev/null; then
+      command -v ceph-mgr >/dev/null || { slog "a Ceph for pods needs ceph-mgr: bash $here/toolchain.sh node"; exit 1; }
+      mkdir -p "$CEPH_DIR/mgr-x"
+      ceph_ auth get-or-create mgr.x mon 'allow profile mgr' osd 'allow *' mds 'allow *' -o "$CEPH_DIR/mgr-x/keyring" 2>>"$LOGS/ceph-mkfs.log"
+      start_daemon ceph-mgr /usr/bin/ceph-mgr -f -c "$CEPH_CONF_FILE" -i x
+    fi
+    wait_for "the Ceph manager" 90 ceph_mgr_up
+  fi
   [ "$fresh" = 0 ] || slog "made a new Ceph, fsid $FSID"
 }
 

@@ -199,4 +199,4 @@ EOF
 }
 
 # The daemons, in start order; cluster-down stops them in reverse.
-DAEMONS=(ceph-mon ceph-osd etcd kube-apiserver kwok kube-controller-manager kube-scheduler osh-sim-controller)
+DAEMONS=(ceph-mon ceph-osd ceph-mgr etcd kube-apiserver kwok kube-controller-manager kube-scheduler osh-sim-controller)

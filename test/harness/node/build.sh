@@ -17,7 +17,9 @@ says() {
 # Debian packages only the node needs (runc links libseccomp statically; pause is C; kube-proxy
 # and the bridge plugin drive nft; socat forwards the apiserver to the node; mmdebstrap makes images);
 # toolchain.sh's apt step adds them when a node component is asked for.
-NODE_APT_PACKAGES=(gcc libc6-dev pkg-config libseccomp-dev nftables socat mmdebstrap)
+# ceph-mgr: the Ceph of a simulator made for pods (sim-lib.sh) runs a manager, as the charts'
+# scripts ask it (`ceph osd pool stats` in glance's storage-init waits forever without one).
+NODE_APT_PACKAGES=(gcc libc6-dev pkg-config libseccomp-dev nftables socat mmdebstrap ceph-mgr)
 NODE_COMPONENTS=(kubelet kube-proxy pause containerd runc cni-plugins crane coredns entrypoint traefik)
 NODE_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # Our CoreDNS main is rebuilt when it changes.
