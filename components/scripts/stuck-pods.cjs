@@ -1,7 +1,9 @@
 // The stuck-install doctor: which pods still wait in their kubernetes-entrypoint init container,
-// and for what. Reads a kubectl List on stdin (`kubectl -n <ns> get pods,jobs,endpointslices,
-// endpoints,daemonsets -o json`) and prints one line per pod:
+// and for what, and which pods have a container the kubelet cannot start or keeps restarting.
+// Reads a kubectl List on stdin (`kubectl -n <ns> get pods,jobs,endpointslices,endpoints,
+// daemonsets -o json`) and prints one line per unmet dependency and per failing container:
 //   nova-compute-default-x7k2p (k2) waits for Service openstack/neutron-server: no ready endpoint
+//   keystone-api-abc (k1) container keystone-api: CrashLoopBackOff (restarted 5 times, last exit code 1: Error): back-off …
 //
 // The rules are kubernetes-entrypoint's (the same the simulator's controller applies,
 // test/harness/simulator; test/fixtures/entrypoint-cases.json holds the cases both are tested on):
@@ -124,21 +126,88 @@ function unmetReason(dep, view, pod) {
     }
 }
 
-/** Pods whose entrypoint init container has not finished, each with its unmet dependencies. */
+/** Whether the pod's entrypoint init container has not finished yet. */
+function waitsInEntrypoint(pod) {
+    const c = entrypointContainer(pod);
+    if (!c) return false;
+    const status = (pod.status?.initContainerStatuses ?? []).find((s) => s.name === c.name);
+    return !status?.state?.terminated && pod.status?.phase !== "Running";
+}
+
+// A container waits for these on its way up; any other waiting reason is the kubelet failing to
+// start it (ErrImagePull, CrashLoopBackOff, CreateContainerConfigError, RunContainerError, ...).
+const STARTING_REASONS = new Set(["ContainerCreating", "PodInitializing"]);
+const MESSAGE_MAX_CHARS = 200;
+
+/** A kubelet message on one line, cut short: pull errors and termination logs run long. */
+function oneLine(message) {
+    const line = (message ?? "").replace(/\s+/g, " ").trim();
+    return line.length > MESSAGE_MAX_CHARS ? `${line.slice(0, MESSAGE_MAX_CHARS - 1)}…` : line;
+}
+
+/**
+ * The pod's containers the kubelet fails to start or keeps restarting, and its init containers that
+ * exited non-zero (a pod that never restarts them stops there; one that does shows it between
+ * restarts).
+ */
+function failingContainers(pod) {
+    const statuses = [
+        ...(pod.status?.initContainerStatuses ?? []).map((status) => ({ status, init: true })),
+        ...(pod.status?.containerStatuses ?? []).map((status) => ({ status, init: false })),
+    ];
+    const failing = [];
+    for (const { status, init } of statuses) {
+        const waiting = status.state?.waiting;
+        const exited = init ? status.state?.terminated : undefined;
+        let state;
+        if (waiting?.reason && !STARTING_REASONS.has(waiting.reason)) {
+            state = { reason: waiting.reason, message: waiting.message };
+        } else if (exited && (exited.exitCode ?? 0) !== 0) {
+            state = { reason: exited.reason || "Terminated", exitCode: exited.exitCode, message: exited.message };
+        } else {
+            continue;
+        }
+        const last = status.lastState?.terminated;
+        failing.push({
+            container: status.name,
+            init,
+            ...state,
+            message: oneLine(state.message),
+            restartCount: status.restartCount ?? 0,
+            lastExitCode: last?.exitCode,
+            lastExitReason: last?.reason,
+        });
+    }
+    return failing;
+}
+
+/**
+ * Pods stuck on the way up: each with waitsInEntrypoint and, if so, its unmet dependencies
+ * (waitingFor), and its failing containers.
+ */
 function stuckPods(list) {
     const items = list.items ?? [];
     const of = (kind) => items.filter((o) => o.kind === kind);
     const view = { pods: of("Pod"), jobs: of("Job"), endpointslices: of("EndpointSlice"), endpoints: of("Endpoints"), daemonsets: of("DaemonSet") };
     const stuck = [];
     for (const pod of view.pods) {
-        const c = entrypointContainer(pod);
-        if (!c || pod.metadata?.deletionTimestamp) continue;
-        const status = (pod.status?.initContainerStatuses ?? []).find((s) => s.name === c.name);
-        if (status?.state?.terminated || pod.status?.phase === "Succeeded" || pod.status?.phase === "Running") continue;
-        const waitingFor = dependencies(pod)
-            .map((d) => ({ ...d, why: unmetReason(d, view, pod) }))
-            .filter((d) => d.why !== null);
-        stuck.push({ pod: pod.metadata.name, namespace: pod.metadata.namespace, node: pod.spec?.nodeName ?? "", waitingFor });
+        if (pod.metadata?.deletionTimestamp || pod.status?.phase === "Succeeded") continue;
+        const inEntrypoint = waitsInEntrypoint(pod);
+        const containers = failingContainers(pod);
+        if (!inEntrypoint && containers.length === 0) continue;
+        const waitingFor = inEntrypoint
+            ? dependencies(pod)
+                  .map((d) => ({ ...d, why: unmetReason(d, view, pod) }))
+                  .filter((d) => d.why !== null)
+            : [];
+        stuck.push({
+            pod: pod.metadata.name,
+            namespace: pod.metadata.namespace,
+            node: pod.spec?.nodeName ?? "",
+            waitsInEntrypoint: inEntrypoint,
+            waitingFor,
+            containers,
+        });
     }
     return stuck;
 }
@@ -150,14 +219,29 @@ function describe(d) {
     return `${KIND[d.kind] ?? d.kind} ${what}: ${d.why}`;
 }
 
-/** The report, one line per waiting pod (and per dependency when it waits for several). */
+function describeContainer(c) {
+    const details = [];
+    if (c.exitCode !== undefined) details.push(`exit code ${c.exitCode}`);
+    if (c.restartCount > 0) details.push(`restarted ${c.restartCount} ${c.restartCount === 1 ? "time" : "times"}`);
+    if (c.exitCode === undefined && c.lastExitCode !== undefined) {
+        details.push(`last exit code ${c.lastExitCode}${c.lastExitReason ? `: ${c.lastExitReason}` : ""}`);
+    }
+    const what = `${c.init ? "init container" : "container"} ${c.container}`;
+    return `${what}: ${c.reason}${details.length > 0 ? ` (${details.join(", ")})` : ""}${c.message ? `: ${c.message}` : ""}`;
+}
+
+/** The report: one line per unmet dependency of a waiting pod, and one per failing container. */
 function report(stuck) {
     if (stuck.length === 0) return "no pod waits in its kubernetes-entrypoint init container";
     return stuck
-        .map((s) => {
+        .flatMap((s) => {
             const head = `${s.pod}${s.node ? ` (${s.node})` : ""}`;
-            if (s.waitingFor.length === 0) return `${head} waits in its init container with every dependency met (it should start in a few seconds)`;
-            return s.waitingFor.map((d) => `${head} waits for ${describe(d)}`).join("\n");
+            const failing = s.containers.map((c) => `${head} ${describeContainer(c)}`);
+            if (!s.waitsInEntrypoint) return failing;
+            // With every dependency met, a failing container (the entrypoint's own image, say) is why it still waits.
+            if (s.waitingFor.length === 0 && failing.length > 0) return failing;
+            if (s.waitingFor.length === 0) return [`${head} waits in its init container with every dependency met (it should start in a few seconds)`];
+            return [...s.waitingFor.map((d) => `${head} waits for ${describe(d)}`), ...failing];
         })
         .join("\n");
 }
