@@ -17,6 +17,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/sim-lib.sh"
+. "$here/node/node-lib.sh"
 T0=$(date +%s.%N)
 PV_COUNT="${OSH_SIM_PVS:-8}"
 
@@ -459,6 +460,8 @@ EOF
 
 k8s_objects() {
   kc apply --server-side --force-conflicts --field-manager osh-sim -f "$here/manifests/cluster-base.yaml" >/dev/null
+  # A real node of this simulator runs CoreDNS: the apply above took its image and placement back.
+  if [ -e "$NODE_RUN/ready" ]; then node_coredns_patch; fi
   kc apply --server-side --force-conflicts --field-manager osh-sim -f "$OSH_CACHE/$GATEWAY_API_CRDS" >/dev/null
   sim_objects | kc apply --server-side --force-conflicts --field-manager osh-sim -f - >/dev/null
   local i n

@@ -9,6 +9,7 @@
 # Usage: images.sh build [name...]    (default: all) one line per image: built|cached, seconds, MiB
 #        images.sh push HOST:PORT [name...]  every built image (or those), to a plain-HTTP registry
 #        images.sh refs HOST:PORT      "<name> <ref>" per reference of an image; builds nothing
+#        images.sh client              the lock's openstack client in a venv on this host; prints its bin
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/../versions.sh"
@@ -470,11 +471,34 @@ cmd_refs() {
   done
 }
 
+# cmd_client: the openstack client of openstack.lock in a venv of its own on this host, from the
+# wheels the openstack image installs (the same lock, the same hashes), made once per lock hash at
+# $OSH_CACHE/openstack-client-<hash12>; prints the venv's bin directory.
+cmd_client() {
+  local key venv
+  key=$(sha256sum < "$here/openstack.lock" | cut -c1-12); venv="$OSH_CACHE/openstack-client-$key"
+  if [ ! -f "$venv/.done" ]; then
+    mkdir -p "$OUT"
+    work=$(mktemp -d "$OUT/.work.XXXXXX")
+    trap 'rm -rf "$work"' EXIT
+    openstack_wheels >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    env -i PATH=/usr/bin:/bin "$venv/bin/pip" install -q --no-input --no-index --no-cache-dir --find-links "$OSH_WHEELS" \
+      --require-hashes --no-deps -r "$OSH_WHEELS/install.txt" >&2
+    "$venv/bin/openstack" --version >&2
+    touch "$venv/.done"
+    find "$OSH_CACHE" -maxdepth 1 -name 'openstack-client-*' ! -name "openstack-client-$key" -exec rm -rf {} +
+  fi
+  echo "$venv/bin"
+}
+
 host_port() { [[ ${1:-} =~ ^[^/[:space:]]+:[0-9]+$ ]] || die "want HOST:PORT, got '${1:-}'"; }
 
 case ${1:-} in
   build) shift; cmd_build "$@" ;;
   push) host_port "${2:-}"; shift; cmd_push "$@" ;;
   refs) host_port "${2:-}"; cmd_refs "$2" ;;
-  *) echo "usage: images.sh build [name...] | push HOST:PORT [name...] | refs HOST:PORT" >&2; exit 2 ;;
+  client) cmd_client ;;
+  *) echo "usage: images.sh build [name...] | push HOST:PORT [name...] | refs HOST:PORT | client" >&2; exit 2 ;;
 esac

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034  # sourced: the variables are for node-up.sh and node-down.sh
+# shellcheck shell=bash disable=SC2034,SC2154  # sourced: the variables are for node-up.sh and node-down.sh; here and kc are the caller's
 # A real node beside the simulator's kwok nodes: where it lives and what it is called. Sourced
 # after sim-lib.sh.
 #
@@ -106,4 +106,23 @@ node_processes() {
       done
     fi
   } | sort -un | grep -vx "$$" || true
+}
+
+# node_coredns_patch: the cluster's CoreDNS Deployment (cluster-base.yaml) moved onto the node, with
+# our image and the probes a kubeadm cluster gives it. node-up applies it; cluster-up.sh again
+# after it re-applies the cluster's base objects while the node is up (else the Deployment rolls
+# back to kwok's image, which the node cannot pull). Needs kc.
+node_coredns_patch() {
+  local image
+  image=$(bash "$here/node/images.sh" refs "$NODE_REGISTRY" | awk '$1 == "coredns" { print $2 }')
+  kc -n kube-system patch deployment coredns --type strategic --field-manager osh-sim-node -p "$(cat <<EOF
+{"spec":{"template":{"spec":{
+  "nodeSelector":{"osh-sim/real-node":"enabled"},
+  "tolerations":[{"key":"osh-sim/real-node","operator":"Exists","effect":"NoSchedule"}],
+  "securityContext":{"sysctls":[{"name":"net.ipv4.ip_unprivileged_port_start","value":"53"}]},
+  "containers":[{"name":"coredns","image":"$image",
+    "readinessProbe":{"httpGet":{"path":"/ready","port":8181},"periodSeconds":2},
+    "livenessProbe":{"httpGet":{"path":"/health","port":8080},"periodSeconds":10,"failureThreshold":5}}]}}}}
+EOF
+)" >/dev/null
 }

@@ -139,7 +139,6 @@ start_in_node registry "$BIN/crane" registry serve --address "$NODE_REGISTRY" --
 wait_for "the registry" 20 in_node "$BIN/crane" catalog --insecure "$NODE_REGISTRY"
 in_node bash "$here/node/images.sh" push "$NODE_REGISTRY" "${NODE_IMAGES[@]}" >&2
 PAUSE_IMAGE=$(bash "$here/node/images.sh" refs "$NODE_REGISTRY" | awk '$1 == "pause" { print $2 }')
-COREDNS_IMAGE=$(bash "$here/node/images.sh" refs "$NODE_REGISTRY" | awk '$1 == "coredns" { print $2 }')
 TRAEFIK_IMAGE=$(bash "$here/node/images.sh" refs "$NODE_REGISTRY" | awk '$1 == "traefik" { print $2 }')
 step "registry"
 
@@ -283,16 +282,7 @@ step kube-proxy
 # The cluster's CoreDNS (cluster-base.yaml) runs for real now: our image, on this node, with
 # the RBAC a kubeadm cluster gives it.
 kc apply --server-side --force-conflicts --field-manager osh-sim-node -f "$here/node/coredns-rbac.yaml" >/dev/null
-kc -n kube-system patch deployment coredns --type strategic --field-manager osh-sim-node -p "$(cat <<EOF
-{"spec":{"template":{"spec":{
-  "nodeSelector":{"osh-sim/real-node":"enabled"},
-  "tolerations":[{"key":"osh-sim/real-node","operator":"Exists","effect":"NoSchedule"}],
-  "securityContext":{"sysctls":[{"name":"net.ipv4.ip_unprivileged_port_start","value":"53"}]},
-  "containers":[{"name":"coredns","image":"$COREDNS_IMAGE",
-    "readinessProbe":{"httpGet":{"path":"/ready","port":8181},"periodSeconds":2},
-    "livenessProbe":{"httpGet":{"path":"/health","port":8080},"periodSeconds":10,"failureThreshold":5}}]}}}}
-EOF
-)" >/dev/null
+node_coredns_patch
 coredns_on_node() {
   [ "$(kc -n kube-system get pods -l k8s-app=kube-dns -o jsonpath='{range .items[*]}{.spec.nodeName}={.status.conditions[?(@.type=="Ready")].status} {end}')" = "$NODE_NAME=True " ]
 }
