@@ -16,6 +16,8 @@ const COST: Record<string, number> = {
     "keystone-admin.test.ts": 1300,
     "credentials-dev.test.ts": 1100,
     "node-labels.test.ts": 600,
+    "verify-script.test.ts": 500,
+    "ceph-pool-application.test.ts": 250,
     "refresher.test.ts": 600,
     "readiness.test.ts": 450,
     "job-annotations.test.ts": 350,
