@@ -106,6 +106,18 @@ function kubeletPod(name: string, status: Record<string, any>, extraMetadata: Re
     };
 }
 
+/** A container the kubelet has not started yet, as it reports one on its way up (no image pulled, no restarts). */
+const waitingToStart = (name: string, image: string, reason: string) => ({
+    name,
+    image,
+    imageID: "",
+    ready: false,
+    started: false,
+    restartCount: 0,
+    state: { waiting: { reason } },
+    lastState: {},
+});
+
 const entrypointDone = {
     name: "init",
     image: ENTRYPOINT_IMAGE,
@@ -342,18 +354,7 @@ describe("the doctor reports containers the kubelet cannot start or keeps restar
                     },
                 },
             ],
-            containerStatuses: [
-                {
-                    name: "nova-compute",
-                    image: NOVA_IMAGE,
-                    imageID: "",
-                    ready: false,
-                    started: false,
-                    restartCount: 0,
-                    state: { waiting: { reason: "PodInitializing" } },
-                    lastState: {},
-                },
-            ],
+            containerStatuses: [waitingToStart("nova-compute", NOVA_IMAGE, "PodInitializing")],
         });
         // A Job pod that does not restart its containers fails for good; FallbackToLogsOnError puts
         // the log's tail, several lines, in the termination message.
@@ -382,18 +383,7 @@ describe("the doctor reports containers the kubelet cannot start or keeps restar
                     lastState: {},
                 },
             ],
-            containerStatuses: [
-                {
-                    name: "nova-cell-setup",
-                    image: NOVA_IMAGE,
-                    imageID: "",
-                    ready: false,
-                    started: false,
-                    restartCount: 0,
-                    state: { waiting: { reason: "PodInitializing" } },
-                    lastState: {},
-                },
-            ],
+            containerStatuses: [waitingToStart("nova-cell-setup", NOVA_IMAGE, "PodInitializing")],
         });
         exited.spec.restartPolicy = "Never";
         const stuck = doctor.stuckPods({ kind: "List", items: [crashLooping, exited] });
@@ -429,18 +419,7 @@ describe("the doctor reports containers the kubelet cannot start or keeps restar
                     lastState: {},
                 },
             ],
-            containerStatuses: [
-                {
-                    name: "keystone-api",
-                    image: KEYSTONE_IMAGE,
-                    imageID: "",
-                    ready: false,
-                    started: false,
-                    restartCount: 0,
-                    state: { waiting: { reason: "PodInitializing" } },
-                    lastState: {},
-                },
-            ],
+            containerStatuses: [waitingToStart("keystone-api", KEYSTONE_IMAGE, "PodInitializing")],
         });
         const stuck = doctor.stuckPods({ kind: "List", items: [pod] });
         assert.deepEqual(
@@ -458,18 +437,7 @@ describe("the doctor reports containers the kubelet cannot start or keeps restar
             phase: "Pending",
             conditions: notReady("keystone-api"),
             initContainerStatuses: [entrypointDone],
-            containerStatuses: [
-                {
-                    name: "keystone-api",
-                    image: KEYSTONE_IMAGE,
-                    imageID: "",
-                    ready: false,
-                    started: false,
-                    restartCount: 0,
-                    state: { waiting: { reason: "ContainerCreating" } },
-                    lastState: {},
-                },
-            ],
+            containerStatuses: [waitingToStart("keystone-api", KEYSTONE_IMAGE, "ContainerCreating")],
         });
         const initializing = kubeletPod("nova-compute-default-7xk2p", {
             phase: "Pending",
@@ -487,18 +455,7 @@ describe("the doctor reports containers the kubelet cannot start or keeps restar
                     lastState: {},
                 },
             ],
-            containerStatuses: [
-                {
-                    name: "nova-compute",
-                    image: NOVA_IMAGE,
-                    imageID: "",
-                    ready: false,
-                    started: false,
-                    restartCount: 0,
-                    state: { waiting: { reason: "PodInitializing" } },
-                    lastState: {},
-                },
-            ],
+            containerStatuses: [waitingToStart("nova-compute", NOVA_IMAGE, "PodInitializing")],
         });
         const crashLooping = {
             name: "keystone-api",
